@@ -1,0 +1,4 @@
+import { NodeFileSystem } from "@effect/platform-node"
+import { main } from "./main.ts"
+
+await main("node", NodeFileSystem.layer)

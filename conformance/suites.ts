@@ -1,0 +1,9 @@
+/** Every package's conformance suite. A package adds its suite here when it lands. */
+import type { Suite } from "./harness.ts"
+import { batchSuite } from "./suites/batch.ts"
+import { fileSystemSuite } from "./suites/fileSystem.ts"
+
+export const allSuites: ReadonlyArray<readonly [string, Suite]> = [
+  ["batch", batchSuite],
+  ["fileSystem", fileSystemSuite],
+]
