@@ -32,6 +32,7 @@ import {
   varint32Length,
 } from "./internal/coding.ts"
 import { computeContentFlags, iterateBatch, recordsOf } from "./internal/iterate.ts"
+import { allocSmall } from "./internal/slab.ts"
 import { ContentFlags, ValueType } from "./ValueType.ts"
 import type { WriteBatchHandler, WriteBatchRecord } from "./WriteBatchHandler.ts"
 
@@ -75,7 +76,7 @@ export class WriteBatch {
 
   constructor(options: WriteBatchOptions = {}) {
     const reserved = Math.max(HEADER_SIZE, options.reservedBytes ?? 64)
-    this.rep = new Uint8Array(reserved)
+    this.rep = allocSmall(reserved)
     this.len = HEADER_SIZE
     this.flags = 0
     this.maxBytes = options.maxBytes ?? 0

@@ -368,3 +368,18 @@ describe("records()", () => {
     expect(seen).toEqual(["noop:true", "put", "noop:false"])
   })
 })
+
+describe("small-buffer slab", () => {
+  it("batches carved from the same slab never see each other's bytes, also after growing", () => {
+    const bs = Array.from({ length: 2000 }, (_, i) => new WriteBatch({ reservedBytes: 20 }).put(`k${i}`, "v".repeat(i % 50)))
+    bs.forEach((b, i) => {
+      b.sequence = i
+    })
+    bs.forEach((b, i) => {
+      const [r] = [...b.records()]
+      expect(b.sequence).toBe(i)
+      expect(r).toMatchObject({ op: "Put", key: new TextEncoder().encode(`k${i}`) })
+      expect(r && "value" in r ? r.value.length : -1).toBe(i % 50)
+    })
+  })
+})
