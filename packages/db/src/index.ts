@@ -1,1 +1,2 @@
-export {}
+export * from "./DbError.ts"
+export { Transaction, type TransactionState } from "./Transaction.ts"
