@@ -259,7 +259,8 @@ export class MemTable {
       if (e instanceof InvalidEntry) throw e
       throw new MalformedBatch({ cause: e })
     }
-    if (!Number.isSafeInteger(seq) || seq < 0 || seq + count - 1 > MAX_SAFE_SEQUENCE) {
+    // Written as a subtraction: seq + count would round above 2^53.
+    if (!Number.isSafeInteger(seq) || seq < 0 || (count > 0 && seq > MAX_SAFE_SEQUENCE - (count - 1))) {
       throw new InvalidEntry({ reason: `batch sequences [${seq}, ${seq} + ${count}) must lie in [0, 2^53 - 1]` })
     }
     const ins = this.inserter
