@@ -73,18 +73,13 @@
  *   per waiting writer was also measured against a bare Promise and not taken: the queue
  *   must stay far cheaper than the WAL append it batches.
  */
-import { type Clock, Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
+import { clockMicros } from "./internal/clock.ts"
 import type { Wait } from "./internal/wait.ts"
 import { WriteThreadImpl, type WriteThreadOptions } from "./internal/writeThreadImpl.ts"
 
 export type { Wait } from "./internal/wait.ts"
 export { WriteThreadImpl, type WriteThreadOptions } from "./internal/writeThreadImpl.ts"
-
-/** Effect's Clock as a microsecond function, read synchronously inside critical sections. */
-export const clockMicros =
-  (clock: Clock.Clock): (() => number) =>
-  () =>
-    Math.round(Number(clock.unsafeCurrentTimeNanos()) / 1000)
 
 /**
  * The WriteThread service. One per queue: a database has the main queue, and a second one

@@ -1,9 +1,16 @@
 export { type CoreQueueError, WriteStall, writeStall } from "./CoreQueueError.ts"
 export { QueueInvariantViolation } from "./internal/assert.ts"
+export { clockMicros } from "./internal/clock.ts"
 export { DEFAULT_MAX_WRITE_BATCH_GROUP_SIZE_BYTES, MAX_SEQUENCE, MIN_PARALLEL_SIZE } from "./internal/constants.ts"
 export { Sequencer, SequencerImpl } from "./Sequencer.ts"
+export {
+  DEFAULT_DELAYED_WRITE_RATE,
+  WriteController,
+  WriteControllerImpl,
+  type WriteControllerToken,
+} from "./WriteController.ts"
 export { WriteGroup } from "./WriteGroup.ts"
 export { type UserWriteCallback, type WriteCallback, Writer, type WriterOptions, type WriteStatus } from "./Writer.ts"
 export * from "./WriterState.ts"
-export { clockMicros, type Wait, WriteThread, WriteThreadImpl, type WriteThreadOptions } from "./WriteThread.ts"
+export { type Wait, WriteThread, WriteThreadImpl, type WriteThreadOptions } from "./WriteThread.ts"
 export { Histogram, type HistogramSnapshot, WriteThreadStats, type WriteThreadStatsSnapshot } from "./WriteThreadStats.ts"

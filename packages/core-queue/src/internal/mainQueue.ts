@@ -23,6 +23,7 @@ import {
 } from "../WriterState.ts"
 import { WriteThreadStats } from "../WriteThreadStats.ts"
 import { invariant } from "./assert.ts"
+import { systemMicros } from "./clock.ts"
 import { DEFAULT_MAX_WRITE_BATCH_GROUP_SIZE_BYTES } from "./constants.ts"
 import { completeFollower, completeLeader, createMissingNewerLinks, linkGroup, QueueHead } from "./links.ts"
 import { StallCondition } from "./stallBarrier.ts"
@@ -38,8 +39,6 @@ export interface WriteThreadOptions {
   /** Microsecond clock for stall statistics. `WriteThread.make` passes Effect's Clock. */
   readonly nowMicros?: () => number
 }
-
-const defaultNowMicros = (): number => Math.round(performance.now() * 1000)
 
 export class MainQueue {
   readonly maxWriteBatchGroupSizeBytes: number
@@ -66,7 +65,7 @@ export class MainQueue {
     this.maxWriteBatchGroupSizeBytes = max
     this.enablePipelinedWrite = options.enablePipelinedWrite === true
     this.allowConcurrentMemtableWrite = options.allowConcurrentMemtableWrite === true
-    this.nowMicros = options.nowMicros ?? defaultNowMicros
+    this.nowMicros = options.nowMicros ?? systemMicros
   }
 
   // ---- waiting ------------------------------------------------------------------------------
