@@ -93,6 +93,8 @@ export interface DriverEnv {
   readonly parallel: boolean
   /** Runs in the leader before it forms its group (PreprocessWrite: stalls, switches). */
   preprocess?: (leader: Writer) => void | Promise<void>
+  /** Pipelined: runs in the memtable-writer leader after it formed its group (a slow insert). */
+  memtableGate?: (leader: Writer) => void | Promise<void>
 }
 
 export const makeEnv = (
@@ -214,6 +216,7 @@ export const pipelinedWriteImpl = async (env: DriverEnv, w: Writer): Promise<Wri
   if (w.state === STATE_MEMTABLE_WRITER_LEADER) {
     const group = new WriteGroup()
     wt.enterAsMemTableWriter(w, group)
+    if (env.memtableGate !== undefined) await env.memtableGate(w) // YIELD (a slow insert): still owns the memtable queue
     if (group.size > 1 && env.parallel) {
       wt.launchParallelMemTableWriters(group)
     } else {
