@@ -56,6 +56,7 @@ import {
 } from "./internal/arena.ts"
 import { InlineSkipList } from "./internal/inlineSkipList.ts"
 import { MemTableInserter, validationHandler } from "./internal/memTableInserter.ts"
+import { allocateNode, nodeBytes } from "./internal/node.ts"
 import { type RandomSource, xorshift32 } from "./internal/random.ts"
 import { ArenaFull, DuplicateEntry, EntryTooLarge, InvalidEntry, MalformedBatch } from "./MemTableError.ts"
 import { MemTableIterator } from "./MemTableIterator.ts"
@@ -127,7 +128,6 @@ export class MemTable {
   private readonly maxEntryBytes: number
   // ---- this thread's cache: first_seqno_ only decreases, so a value seen once bounds it
   private firstSeqSeen = 0
-  private lastHeight = 1
 
   private constructor(buffer: SharedArrayBuffer, random: RandomSource, columnFamily: number) {
     const arena = new Arena(buffer)
@@ -288,47 +288,17 @@ export class MemTable {
     if (kl + vl > this.maxEntryBytes) throw new EntryTooLarge({ keySize: kl, valueSize: vl, capacity: this.arena.capacity })
     const isRangeDel = type === kTypeRangeDeletion
     const list = isRangeDel ? this.rangeDelTable : this.table
-    const x = this.allocateNode(list, seq, type, key, value, recordsApplied)
+    const height = list.randomHeight()
+    const x = allocateNode(this.arena, height, seq, type, key, value)
+    if (x < 0) {
+      const available = this.arena.capacity - this.arena.allocatedBytes
+      throw new ArenaFull({ needed: nodeBytes(height, kl, vl), available, recordsApplied })
+    }
     // Range tombstones always take the concurrent path, as in RocksDB: they are rare
     // and a read path may add them too (AddLogicallyRedundantRangeTombstone).
-    const linked = concurrent || isRangeDel ? list.insertConcurrently(x, this.lastHeight) : list.insert(x, this.lastHeight)
+    const linked = concurrent || isRangeDel ? list.insertConcurrently(x, height) : list.insert(x, height)
     if (!linked) throw new DuplicateEntry({ key: key.slice(), sequence: seq, recordsApplied })
     return varintLength(kl + 8) + kl + 8 + varintLength(vl) + vl
-  }
-
-  private allocateNode(
-    list: InlineSkipList,
-    seq: number,
-    type: number,
-    key: Uint8Array,
-    value: Uint8Array,
-    recordsApplied: number,
-  ): number {
-    const kl = key.length
-    const vl = value.length
-    const height = list.randomHeight()
-    const bytes = (height * 4 + NODE_HEADER_BYTES + kl + vl + 3) & ~3
-    const start = this.arena.allocate(bytes)
-    if (start < 0) {
-      throw new ArenaFull({ needed: bytes, available: this.arena.capacity - this.arena.allocatedBytes, recordsApplied })
-    }
-    const x = start + height * 4
-    const i32 = this.i32
-    const w = x >> 2
-    i32[w] = kl
-    i32[w + 1] = vl
-    i32[w + 2] = trailerLo(seq, type) | 0
-    i32[w + 3] = trailerHi(seq) | 0
-    const u8 = this.u8
-    let p = x + NODE_HEADER_BYTES
-    // Short copies by hand: TypedArray.prototype.set costs more than 16 byte stores.
-    if (kl <= 32) for (let i = 0; i < kl; i++) u8[p + i] = key[i]!
-    else u8.set(key, p)
-    p += kl
-    if (vl <= 32) for (let i = 0; i < vl; i++) u8[p + i] = value[i]!
-    else u8.set(value, p)
-    this.lastHeight = height
-    return x
   }
 
   /** RocksDB BatchPostProcess + the first/earliest seqno CAS loops + UpdateFlushState. */

@@ -1,5 +1,13 @@
 export type { Deleted, Found, GetResult, MergeOperands, NotFound } from "./GetResult.ts"
 export {
+  type InsertOptions,
+  type InsertOutcome,
+  type InsertReply,
+  InsertWorker,
+  type InsertWorkerOptions,
+  StartGate,
+} from "./InsertWorker.ts"
+export {
   compareInternalKeys,
   compareUserKeys,
   encodeInternalKey,

@@ -29,7 +29,10 @@ const keyArb = fc.uint8Array({ minLength: 0, maxLength: 3, min: 0, max: 3 })
 const valueArb = fc.uint8Array({ maxLength: 6 })
 const pathArb = fc.constantFrom<Path>("add", "addConcurrently", "batch")
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom("put" as const, "merge" as const), key: keyArb, value: valueArb, path: pathArb }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constantFrom("put" as const, "merge" as const), key: keyArb, value: valueArb, path: pathArb }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom("delete" as const, "singleDelete" as const), key: keyArb, path: pathArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("deleteRange" as const), key: keyArb, end: keyArb, path: pathArb }) },
   { weight: 1, arbitrary: fc.constant({ kind: "snapshot" as const }) },
@@ -152,7 +155,12 @@ describe("MemTable against a reference model", () => {
             const tombs: string[] = []
             const rit = m.newRangeTombstoneIterator({ snapshot: snap })
             for (rit.seekToFirst(); rit.valid(); rit.next()) tombs.push(row(rit))
-            expect(tombs).toEqual(ranges.filter((e) => e.seq <= snap).sort(internalOrder).map(rowOf))
+            expect(tombs).toEqual(
+              ranges
+                .filter((e) => e.seq <= snap)
+                .sort(internalOrder)
+                .map(rowOf),
+            )
           }
         },
       ),

@@ -74,6 +74,12 @@ export class InlineSkipList {
   private readonly kBranching: number
   private readonly random: RandomSource
 
+  /**
+   * Test seam: runs inside insertConcurrently after the splice is computed and before
+   * the first link, so a test can interleave another insert deterministically.
+   */
+  afterSpliceForTest: (() => void) | undefined = undefined
+
   // ---- owned by this thread's object: the splice scratch of the current insert
   private readonly prev: Int32Array
   private readonly next: Int32Array
@@ -279,6 +285,7 @@ export class InlineSkipList {
       this.findSpliceForLevel(ko, kl, hi, lo, before, level)
       before = prev[level]!
     }
+    if (this.afterSpliceForTest !== undefined) this.afterSpliceForTest()
     for (let i = 0; i < height; i++) {
       for (;;) {
         if (i === 0) {
