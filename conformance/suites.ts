@@ -2,8 +2,10 @@
 import type { Suite } from "./harness.ts"
 import { batchSuite } from "./suites/batch.ts"
 import { fileSystemSuite } from "./suites/fileSystem.ts"
+import { memtableSuite } from "./suites/memtable.ts"
 
 export const allSuites: ReadonlyArray<readonly [string, Suite]> = [
   ["batch", batchSuite],
   ["fileSystem", fileSystemSuite],
+  ["memtable", memtableSuite],
 ]

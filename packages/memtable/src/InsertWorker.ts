@@ -21,7 +21,7 @@ import { createRequire } from "node:module"
 import { pathToFileURL } from "node:url"
 import { Worker } from "node:worker_threads"
 import { Effect, type Scope } from "effect"
-import type { InsertOutcome, InsertReply, InsertRequest } from "./internal/insertProtocol.ts"
+import type { InsertReply, InsertRequest } from "./internal/insertProtocol.ts"
 import type { MemTableHandle } from "./MemTable.ts"
 
 export type { InsertOutcome, InsertReply } from "./internal/insertProtocol.ts"
