@@ -40,7 +40,9 @@ const form = (
   const leader = new TestWriter(0, batchOfSize(leaderBytes), leaderOptions)
   expect(wt.joinBatchGroup(leader)).toBeUndefined()
   expect(leader.state).toBe(STATE_GROUP_LEADER)
-  const writers = followers.map((f, i) => new TestWriter(i + 1, f.unbatched ? undefined : batchOfSize(f.bytes ?? 20), f.options, f.callback))
+  const writers = followers.map(
+    (f, i) => new TestWriter(i + 1, f.unbatched ? undefined : batchOfSize(f.bytes ?? 20), f.options, f.callback),
+  )
   for (const w of writers) {
     if (w.batch === undefined) void wt.enterUnbatched(w)
     else void wt.joinBatchGroup(w)

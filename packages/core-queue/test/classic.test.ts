@@ -123,7 +123,12 @@ describe("classic write path", () => {
     const env = makeEnv({ wal: gatedWal([latch]), mem })
     const ws = [0, 1, 2, 3].map((i) => new TestWriter(i, smallBatch()))
     const seen: number[] = []
-    const done = ws.map((w) => write(env, w).then((s) => (seen.push(env.seq.lastPublished), s)))
+    const done = ws.map((w) =>
+      write(env, w).then((s) => {
+        seen.push(env.seq.lastPublished)
+        return s
+      }),
+    )
     await flush()
     latch.open()
     expect(await Promise.all(done)).toEqual([undefined, memError, memError, memError])

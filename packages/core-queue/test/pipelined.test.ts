@@ -28,7 +28,11 @@ describe("pipelined write", () => {
   it("the next WAL group starts while the previous memtable group is still pending; memtable groups publish in WAL order", async () => {
     const { env, wal, mem, gate, published } = pipelinedEnv()
     const resolved: number[] = []
-    const run = (w: TestWriter) => write(env, w).then((s) => (resolved.push(w.id), s))
+    const run = (w: TestWriter) =>
+      write(env, w).then((s) => {
+        resolved.push(w.id)
+        return s
+      })
     const all = [run(new TestWriter(0, smallBatch(2)))]
     await flush()
     // w0 finished its WAL write and holds the memtable stage (gated).
@@ -106,7 +110,11 @@ describe("pipelined write", () => {
     const { env, mem, gate, published } = pipelinedEnv()
     const all = [write(env, new TestWriter(0, smallBatch()))]
     await flush()
-    all.push(write(env, new TestWriter(1, smallBatch())), write(env, new TestWriter(2, mergeBatch())), write(env, new TestWriter(3, smallBatch())))
+    all.push(
+      write(env, new TestWriter(1, smallBatch())),
+      write(env, new TestWriter(2, mergeBatch())),
+      write(env, new TestWriter(3, smallBatch())),
+    )
     await flush()
     gate.open()
     await Promise.all(all)

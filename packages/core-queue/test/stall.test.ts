@@ -4,7 +4,7 @@
  * WriteStall, newcomers fail fast or park, EndWriteStall lets everyone through.
  */
 import { describe, expect, it } from "vitest"
-import { STATE_COMPLETED, STATE_INIT, WriteGroup, WriteStall, Writer, WriteThread } from "../src/index.ts"
+import { STATE_COMPLETED, STATE_INIT, WriteGroup, Writer, WriteStall, WriteThread } from "../src/index.ts"
 import { smallBatch } from "./support/batches.ts"
 import { flush, Latch, makeEnv, RecordingWal, TestWriter, write } from "./support/driver.ts"
 
@@ -15,7 +15,8 @@ const stallEnv = () => {
   return { env, wal, advance: (us: number) => void (now += us) }
 }
 
-const isStall = (s: unknown): boolean => s instanceof WriteStall && s.message === "Result incomplete: Write stall" && s.reason === "Write stall"
+const isStall = (s: unknown): boolean =>
+  s instanceof WriteStall && s.message === "Result incomplete: Write stall" && s.reason === "Write stall"
 
 describe("stall barrier", () => {
   it("sweeps queued noSlowdown writers, fails noSlowdown newcomers fast, parks the others until EndWriteStall; nothing hangs", async () => {

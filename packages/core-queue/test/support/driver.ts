@@ -92,9 +92,9 @@ export interface DriverEnv {
   /** allow_concurrent_memtable_write: groups of > 1 without Merge insert in parallel. */
   readonly parallel: boolean
   /** Runs in the leader before it forms its group (PreprocessWrite: stalls, switches). */
-  preprocess?: (leader: Writer) => void | Promise<void>
+  preprocess?: ((leader: Writer) => void | Promise<void>) | undefined
   /** Pipelined: runs in the memtable-writer leader after it formed its group (a slow insert). */
-  memtableGate?: (leader: Writer) => void | Promise<void>
+  memtableGate?: ((leader: Writer) => void | Promise<void>) | undefined
 }
 
 export const makeEnv = (
