@@ -1,11 +1,13 @@
 /** Every package's conformance suite. A package adds its suite here when it lands. */
 import type { Suite } from "./harness.ts"
 import { batchSuite } from "./suites/batch.ts"
+import { coreQueueSuite } from "./suites/coreQueue.ts"
 import { fileSystemSuite } from "./suites/fileSystem.ts"
 import { memtableSuite } from "./suites/memtable.ts"
 
 export const allSuites: ReadonlyArray<readonly [string, Suite]> = [
   ["batch", batchSuite],
+  ["coreQueue", coreQueueSuite],
   ["fileSystem", fileSystemSuite],
   ["memtable", memtableSuite],
 ]
