@@ -1,0 +1,74 @@
+/**
+ * `pnpm compare`: runs the comparison matrix, prints the table and writes the JSON and
+ * HTML reports. Exit codes: 0 done, 2 bad flags, 1 anything else (printed, no stack
+ * trace unless DEBUG is set).
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import type { CompareConfig } from "./CompareConfig.ts"
+import { makeProgress } from "./Progress.ts"
+import { parseCli } from "./parseCli.ts"
+import { type Report, ReportSchema, type Result } from "./Report.ts"
+import { renderHtml } from "./renderHtml.ts"
+import { renderTable } from "./renderTable.ts"
+import { runMatrix } from "./runMatrix.ts"
+import { machineInfo, runtimeLabel, uvThreadpoolSize } from "./runtimeInfo.ts"
+
+/** The report of a finished matrix, validated against the JSON contract. */
+export const makeReport = (config: CompareConfig, startedAt: Date, results: readonly Result[]): Report =>
+  ReportSchema.parse({
+    runtime: runtimeLabel(),
+    machine: machineInfo(),
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    uvThreadpoolSize: uvThreadpoolSize(),
+    settings: {
+      engines: config.engines,
+      strategies: config.strategies,
+      workloads: config.workloads,
+      writers: config.writers,
+      sync: config.sync,
+      keySize: config.keySize,
+      valueSize: config.valueSize,
+      maxOps: config.ops,
+      budgetSeconds: config.budgetSeconds,
+      quick: config.quick,
+      dir: path.resolve(config.dir ?? "(os temp folder)"),
+    },
+    results,
+  })
+
+/** Writes a file, making its folder. */
+const writeFile = (file: string, text: string): void => {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+  fs.writeFileSync(file, text)
+}
+
+const main = async (): Promise<number> => {
+  const cli = parseCli(process.argv.slice(2))
+  if (cli.kind === "exit") {
+    process.stdout.write(cli.stdout)
+    process.stderr.write(cli.stderr)
+    return cli.code
+  }
+  const { config } = cli
+  const startedAt = new Date()
+  const results = await runMatrix(config, { progress: makeProgress() })
+  const report = makeReport(config, startedAt, results)
+  writeFile(config.json, `${JSON.stringify(report, null, 2)}\n`)
+  writeFile(config.html, await renderHtml(report))
+  process.stdout.write(`${renderTable(report)}\n\nwrote ${config.json} and ${config.html}\n`)
+  return 0
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e: unknown) => {
+    process.stderr.write(
+      `compare: ${process.env.DEBUG ? (e instanceof Error ? e.stack : String(e)) : e instanceof Error ? e.message : String(e)}\n`,
+    )
+    process.exitCode = 1
+  },
+)
