@@ -30,4 +30,5 @@ export {
 export { LogWriter, type LogWriterOptions } from "./LogWriter.ts"
 export { allRecoveryModes, recoveryModeValue, WalRecoveryMode } from "./RecoveryMode.ts"
 export * from "./WalError.ts"
+export * as WalManager from "./WalManager.ts"
 export { type RecoveredRecord, type RecoverOptions, type RecoveryResult, recover, recoverLogs, type WalFileRef } from "./WalRecovery.ts"
