@@ -127,7 +127,7 @@ export class LogWriter {
       }
       // Here kBlockSize - blockOffset >= hs, so avail may be 0: an empty FIRST fragment.
       const avail = kBlockSize - this.blockOffset - hs
-      const n = left < avail ? left : avail
+      const n = Math.min(left, avail)
       const last = left === n
       const type =
         begin && last ? RecordType.kFullType : begin ? RecordType.kFirstType : last ? RecordType.kLastType : RecordType.kMiddleType
