@@ -1,6 +1,6 @@
 /**
  * The report's charts as Vega-Lite specs, built from the report's rows. Each is a line
- * chart with points (one point per run) or bars, faceted by durability mode, so a reader
+ * chart with points (one point per run), faceted by durability mode, so a reader
  * compares engines at the same writer count and mode side by side.
  */
 import type { TopLevelSpec } from "vega-lite"
@@ -144,11 +144,10 @@ const ratioChart = (rows: readonly Ratio[], by: "vsLimit" | "vsBestPeer"): Chart
         ...cell,
         layer: [
           {
-            mark: { type: "bar", tooltip: true },
+            mark: lineWithPoints,
             encoding: {
               x: writersAxis,
-              xOffset: { field: "engine" },
-              y: { field: "ratio", type: "quantitative", title: "ratio" },
+              y: { field: "ratio", type: "quantitative", scale: { type: "log" }, title: "ratio (log scale)" },
               color: engineColor,
             },
           },

@@ -5,38 +5,12 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import type { CompareConfig } from "./CompareConfig.ts"
+import { makeReport } from "./makeReport.ts"
 import { makeProgress } from "./Progress.ts"
 import { parseCli } from "./parseCli.ts"
-import { type Report, ReportSchema, type Result } from "./Report.ts"
 import { renderHtml } from "./renderHtml.ts"
 import { renderTable } from "./renderTable.ts"
 import { runMatrix } from "./runMatrix.ts"
-import { machineInfo, runtimeLabel, uvThreadpoolSize } from "./runtimeInfo.ts"
-
-/** The report of a finished matrix, validated against the JSON contract. */
-export const makeReport = (config: CompareConfig, startedAt: Date, results: readonly Result[]): Report =>
-  ReportSchema.parse({
-    runtime: runtimeLabel(),
-    machine: machineInfo(),
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    uvThreadpoolSize: uvThreadpoolSize(),
-    settings: {
-      engines: config.engines,
-      strategies: config.strategies,
-      workloads: config.workloads,
-      writers: config.writers,
-      sync: config.sync,
-      keySize: config.keySize,
-      valueSize: config.valueSize,
-      maxOps: config.ops,
-      budgetSeconds: config.budgetSeconds,
-      quick: config.quick,
-      dir: path.resolve(config.dir ?? "(os temp folder)"),
-    },
-    results,
-  })
 
 /** Writes a file, making its folder. */
 const writeFile = (file: string, text: string): void => {
