@@ -120,7 +120,7 @@ describe("MemTable against a reference model", () => {
               else if (op.kind === "merge") wb.merge(op.key, op.value)
               else if (op.kind === "delete") wb.delete(op.key)
               else if (op.kind === "singleDelete") wb.singleDelete(op.key)
-              else wb.deleteRange(op.key, op.end)
+              else wb.deleteRange(op.key, value) // value is the end key here
               expect(m.insertBatch(wb, seq)).toBe(seq + 1)
             } else if (op.path === "add") {
               m.add(seq, type, op.key, value)
