@@ -10,11 +10,14 @@
  *                yielding and groups only form from writers already queued;
  *  - "walAsync": the no-op WAL returns a resolved Promise (one microtask, the cheapest
  *                real I/O could ever be), so writers pile up behind each leader.
+ * Variant "walAsyncEffectFiberPerWrite": the walAsync path written with Effect.gen and
+ * `WriteThread.await`, one `Effect.runPromise` per write (what a fiber per writer costs).
  * Baseline "awaitOnly": the same writer loops doing only `await` of a resolved Promise per
  * write (no queue), the floor set by the JavaScript engine itself.
  */
 import { parseArgs } from "node:util"
 import { WriteBatch } from "@writepath/batch"
+import { Effect } from "effect"
 import { SequencerImpl, STATE_COMPLETED, WriteGroup, Writer, WriteThread, type WriteThreadImpl } from "../src/index.ts"
 
 const { values } = parseArgs({ options: { writes: { type: "string", default: "1000000" }, runs: { type: "string", default: "5" } } })
@@ -48,20 +51,39 @@ const writeOne = async (env: Env, w: Writer): Promise<void> => {
   env.wt.exitAsBatchGroupLeader(group, undefined)
 }
 
-const runQueue = async (concurrency: number, asyncWal: boolean) => {
+/** The same path written as an Effect program, run with one `Effect.runPromise` per write (a fiber per writer). */
+const writeOneEffect = (env: Env, w: Writer): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    yield* WriteThread.await(env.wt.joinBatchGroup(w))
+    if (w.state === STATE_COMPLETED) return
+    const group = new WriteGroup()
+    env.wt.enterAsBatchGroupLeader(w, group)
+    let total = 0
+    for (let m: Writer | undefined = group.leader; m !== undefined; m = m === group.lastWriter ? undefined : m.linkNewer) {
+      m.sequence = env.seq.lastAllocated + 1 + total
+      total += m.batch!.count
+    }
+    const last = env.seq.allocate(total) + total - 1
+    if (env.asyncWal) yield* Effect.promise(() => resolved)
+    env.seq.publish(last)
+    env.wt.exitAsBatchGroupLeader(group, undefined)
+  })
+
+const runQueue = async (concurrency: number, asyncWal: boolean, viaEffect = false, writes = WRITES) => {
   const env: Env = { wt: WriteThread.unsafeMake(), seq: new SequencerImpl(), asyncWal }
-  let remaining = WRITES
+  let remaining = writes
   const loop = async () => {
     while (remaining > 0) {
       remaining--
-      await writeOne(env, new Writer(batch))
+      if (viaEffect) await Effect.runPromise(writeOneEffect(env, new Writer(batch)))
+      else await writeOne(env, new Writer(batch))
     }
   }
   const t0 = performance.now()
   await Promise.all(Array.from({ length: concurrency }, loop))
   const seconds = (performance.now() - t0) / 1000
-  if (env.seq.lastPublished !== WRITES) throw new Error(`published ${env.seq.lastPublished}, expected ${WRITES}`)
-  return { seconds, groups: env.wt.stats.groupsFormed, avgGroupSize: env.wt.stats.groupSize.average }
+  if (env.seq.lastPublished !== writes) throw new Error(`published ${env.seq.lastPublished}, expected ${writes}`)
+  return { writes, seconds, groups: env.wt.stats.groupsFormed, avgGroupSize: env.wt.stats.groupSize.average }
 }
 
 const runAwaitOnly = async (concurrency: number) => {
@@ -74,20 +96,21 @@ const runAwaitOnly = async (concurrency: number) => {
   }
   const t0 = performance.now()
   await Promise.all(Array.from({ length: concurrency }, loop))
-  return { seconds: (performance.now() - t0) / 1000, groups: 0, avgGroupSize: 0 }
+  return { writes: WRITES, seconds: (performance.now() - t0) / 1000, groups: 0, avgGroupSize: 0 }
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-const measure = async (run: () => Promise<{ seconds: number; groups: number; avgGroupSize: number }>) => {
+const measure = async (run: () => Promise<{ writes: number; seconds: number; groups: number; avgGroupSize: number }>) => {
   await run() // warm-up
   const rates: number[] = []
-  let last = { seconds: 0, groups: 0, avgGroupSize: 0 }
+  let last = { writes: 0, seconds: 0, groups: 0, avgGroupSize: 0 }
   for (let r = 0; r < RUNS; r++) {
     last = await run()
-    rates.push(WRITES / last.seconds)
+    rates.push(last.writes / last.seconds)
   }
   return {
+    writes: last.writes,
     writesPerSec: Math.round(median(rates)),
     minWritesPerSec: Math.round(Math.min(...rates)),
     maxWritesPerSec: Math.round(Math.max(...rates)),
@@ -102,6 +125,10 @@ for (const concurrency of [1, 64]) {
   results[`walSync_${concurrency}`] = await measure(() => runQueue(concurrency, false))
   results[`walAsync_${concurrency}`] = await measure(() => runQueue(concurrency, true))
   results[`awaitOnly_${concurrency}`] = await measure(() => runAwaitOnly(concurrency))
+}
+// Last, and on a tenth of the writes: it is ~30x slower and its garbage would disturb the others.
+for (const concurrency of [1, 64]) {
+  results[`walAsyncEffectFiberPerWrite_${concurrency}`] = await measure(() => runQueue(concurrency, true, true, WRITES / 10))
 }
 
 console.log(

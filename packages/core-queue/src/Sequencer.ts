@@ -46,9 +46,10 @@ export class SequencerImpl {
    * With count 0 nothing is consumed and the return value is the next unassigned sequence.
    */
   allocate(count: number): number {
-    invariant(Number.isSafeInteger(count) && count >= 0, `allocate(${count})`)
+    // Checks as plain ifs: this runs once per group, and a template message would be built every time.
+    if (!Number.isSafeInteger(count) || count < 0) invariant(false, `allocate(${count})`)
+    if (this.allocated + count > MAX_SEQUENCE) invariant(false, "sequence space exhausted")
     const first = this.allocated + 1
-    invariant(this.allocated + count <= MAX_SEQUENCE, "sequence space exhausted")
     this.allocated += count
     return first
   }
@@ -67,8 +68,8 @@ export class SequencerImpl {
 
   /** `SetLastSequence`: the publication point. REQUIRES lastPublished <= seq <= lastAllocated. */
   publish(sequence: number): void {
-    invariant(sequence >= this.published, `publish(${sequence}) would move LastSequence back from ${this.published}`)
-    invariant(sequence <= this.allocated, `publish(${sequence}) beyond lastAllocated ${this.allocated}`)
+    if (sequence < this.published) invariant(false, `publish(${sequence}) would move LastSequence back from ${this.published}`)
+    if (sequence > this.allocated) invariant(false, `publish(${sequence}) beyond lastAllocated ${this.allocated}`)
     this.published = sequence
   }
 

@@ -69,9 +69,12 @@
  *   "promises in an array") is simpler in one isolate, but loses what the strategies need:
  *   per-writer roles (parallel memtable writers, CALLERs), moving a group to a second queue
  *   without copying (pipelined), overtaking with order-preserving re-splice, and a layout
- *   that maps onto SharedArrayBuffer slots for writers in worker threads. An Effect fiber
- *   per waiting writer was also measured against a bare Promise and not taken: the queue
- *   must stay far cheaper than the WAL append it batches.
+ *   that maps onto SharedArrayBuffer slots for writers in worker threads.
+ *
+ *   Also rejected: an Effect fiber per write. The same path written with Effect.gen and one
+ *   runPromise per write reached ~40-70k writes/s against ~2.5-4M/s with bare Promises
+ *   (bench/queue.bench.ts: walAsyncEffectFiberPerWrite vs walAsync). The queue must stay far
+ *   cheaper than the WAL append it batches, so Effect is its face, not its hot path.
  */
 import { Context, Effect, Layer } from "effect"
 import { clockMicros } from "./internal/clock.ts"
