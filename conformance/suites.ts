@@ -4,10 +4,12 @@ import { batchSuite } from "./suites/batch.ts"
 import { coreQueueSuite } from "./suites/coreQueue.ts"
 import { fileSystemSuite } from "./suites/fileSystem.ts"
 import { memtableSuite } from "./suites/memtable.ts"
+import { walSuite } from "./suites/wal.ts"
 
 export const allSuites: ReadonlyArray<readonly [string, Suite]> = [
   ["batch", batchSuite],
   ["coreQueue", coreQueueSuite],
   ["fileSystem", fileSystemSuite],
   ["memtable", memtableSuite],
+  ["wal", walSuite],
 ]

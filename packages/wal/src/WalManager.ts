@@ -17,12 +17,12 @@
  * Yields (lock drops): every Effect step that touches the folder or syncs. REQUIRES: one
  * caller at a time (the write-group leader), as RocksDB holds the DB mutex here.
  */
-import * as nodePath from "node:path"
 import { FileSystem } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
 import { Context, Effect, Layer, type Scope } from "effect"
 import { tryAsync, trySync } from "./internal/tryTyped.ts"
 import { LogFile } from "./LogFile.ts"
+import { logFileName, parseLogFileName } from "./LogFileName.ts"
 import { LogWriter } from "./LogWriter.ts"
 import { WalRecoveryMode } from "./RecoveryMode.ts"
 import { IOError, type WalClosed, type WalCorruption, WalInvalidArgument, type WalNotSupported } from "./WalError.ts"
@@ -39,15 +39,6 @@ export interface WalManagerOptions {
   readonly manualWalFlush?: boolean
   readonly walBytesPerSync?: number
   readonly useFsync?: boolean
-}
-
-/** `LogFileName`: `dir/000042.log` (at least six digits). */
-export const logFileName = (dir: string, logNumber: number): string => nodePath.join(dir, `${String(logNumber).padStart(6, "0")}.log`)
-
-/** The log number of a `NNNNNN.log` name, or undefined. */
-export const parseLogFileName = (name: string): number | undefined => {
-  const m = /^(\d{6,})\.log$/.exec(name)
-  return m ? Number(m[1]) : undefined
 }
 
 export interface WalManagerService {

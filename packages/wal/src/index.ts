@@ -29,6 +29,7 @@ export {
 } from "./LogReader.ts"
 export { LogWriter, type LogWriterOptions } from "./LogWriter.ts"
 export { allRecoveryModes, recoveryModeValue, WalRecoveryMode } from "./RecoveryMode.ts"
+export { type DumpEntry, type DumpOp, type DumpOptions, dumpLog, renderBytes } from "./WalDump.ts"
 export * from "./WalError.ts"
 export * as WalManager from "./WalManager.ts"
 export { type RecoveredRecord, type RecoverOptions, type RecoveryResult, recover, recoverLogs, type WalFileRef } from "./WalRecovery.ts"

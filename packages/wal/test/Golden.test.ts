@@ -53,7 +53,7 @@ describe.each(Object.entries(meta))("%s", (name, m) => {
       frags.push([...rec.fragments])
     }
     expect(got.length).toBe(payloads.length)
-    got.forEach((g, i) => expect(Buffer.compare(g, payloads[i]!)).toBe(0))
+    expect(got.map((g, i) => Buffer.compare(g, payloads[i]!))).toEqual(payloads.map(() => 0))
     const base = m.recyclable ? 4 : 0
     expect(frags[5]).toEqual([RecordType.kFirstType + base, RecordType.kLastType + base])
     expect(r.drops).toEqual([])

@@ -11,7 +11,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { recordsOfBytes, WriteBatch } from "@writepath/batch"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { LogWriter, makeNode, recoverLogs, WalManager } from "../src/index.ts"
+import { LogWriter, makeNode, parseLogFileName, recoverLogs } from "../src/index.ts"
 
 const require = createRequire(import.meta.url)
 
@@ -103,7 +103,7 @@ const expected = (): Array<{ sequence: number; ops: string[] }> => [
 const decodeDir = (d: string) => {
   const logs = fs
     .readdirSync(d)
-    .map((n) => ({ n, logNumber: WalManager.parseLogFileName(n) }))
+    .map((n) => ({ n, logNumber: parseLogFileName(n) }))
     .filter((x): x is { n: string; logNumber: number } => x.logNumber !== undefined)
     .map((x) => ({ logNumber: x.logNumber, path: path.join(d, x.n) }))
   expect(logs.length).toBeGreaterThan(0)
@@ -146,7 +146,7 @@ describe.each([
     const [log] = fs.readdirSync(dir).filter((n) => n.endsWith(".log"))
     expect(log).toBeDefined()
     const logPath = path.join(dir, log!)
-    const w = new LogWriter(makeNode().openWritable(logPath), { logNumber: WalManager.parseLogFileName(log!)! })
+    const w = new LogWriter(makeNode().openWritable(logPath), { logNumber: parseLogFileName(log!)! })
     let seq = 1
     const put = (k: string, v: string) => {
       const b = new WriteBatch().put(k, v)
