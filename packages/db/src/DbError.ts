@@ -54,3 +54,10 @@ export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{ reado
     return `Invalid argument: ${this.reason}`
   }
 }
+
+/** An operation writepath does not support (`Status::NotSupported`). */
+export class NotSupported extends Data.TaggedError("NotSupported")<{ readonly reason: string }> {
+  override get message(): string {
+    return `Not implemented: ${this.reason}`
+  }
+}

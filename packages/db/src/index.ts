@@ -1,2 +1,5 @@
+export { Database, type DbStats, type IteratorOptions, open } from "./Database.ts"
+export { Db } from "./Db.ts"
 export * from "./DbError.ts"
+export { Snapshot } from "./Snapshot.ts"
 export { Transaction, type TransactionState } from "./Transaction.ts"

@@ -60,6 +60,7 @@ describe("RecoveryInserter (WriteCommitted 2PC recovery)", () => {
     p.sequence = 3
     r.replay(p.data, 7)
     expect(log).toEqual([])
+    expect(r.lastSequence).toBe(4) // the prepare's two records consumed 3 and 4
     expect([...r.prepared.keys()]).toEqual(["x"])
     expect(r.prepared.get("x")!.walNumber).toBe(7)
     const c = WriteBatch.fromBytes(commit!)

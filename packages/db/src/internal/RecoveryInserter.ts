@@ -3,8 +3,8 @@
  * `MemTableInserter` rules for WriteCommitted 2PC (WRITE-PATH.md 2.4, 2.6):
  *
  *  - records between BeginPrepare and EndPrepare(xid) are not inserted: they are
- *    rebuilt into a batch kept as a recovered (prepared) transaction, and consume
- *    no sequence;
+ *    rebuilt into a batch kept as a recovered (prepared) transaction; they advance the
+ *    sequence (the prepare consumed its sequences when it was written);
  *  - Commit(xid) inserts that rebuilt batch at the current sequence (the commit's
  *    WAL record carries only the marker: its batch was cut at the WAL termination
  *    point, but the group consumed one sequence per data record);
@@ -99,7 +99,6 @@ export class RecoveryInserter {
     } finally {
       this.rebuilding = undefined
     }
-    // A record whose data went elsewhere (a prepare) still reserves the sequences its header announced.
     this.nextSequence = Math.max(this.nextSequence, this.seq, b.sequence + b.count)
   }
 

@@ -1,0 +1,234 @@
+/**
+ * The Promise face of the engine, for users who do not use Effect:
+ *
+ *   const db = await open({ path: "./data", strategy: "pipelined" })
+ *   await db.put("key", "value", { sync: true })
+ *   const v = await db.get("key")                 // Uint8Array | undefined
+ *   for await (const [k, v] of db.iterator({ gte: "a", lt: "b" })) ...
+ *   await db.close()
+ *
+ * A thin wrapper over DbImpl, the same engine the Effect `Db` service wraps. Keys and
+ * values are Uint8Array or string (UTF-8). Every method validates its input and rejects
+ * with a typed error naming the problem.
+ */
+import { type Bytes, WriteBatch } from "@writepath/batch"
+import { DEFAULT_WRITE_OPTIONS, parseEngineOptions, parseWriteOptions, type StrategyLayer } from "@writepath/strategies"
+import { DbClosed, InvalidArgument, NotSupported } from "./DbError.ts"
+import { DbImpl } from "./internal/DbImpl.ts"
+import { DbIterator } from "./internal/DbIterator.ts"
+import { Snapshot } from "./Snapshot.ts"
+import { Transaction, type TransactionWriter } from "./Transaction.ts"
+
+export interface IteratorOptions {
+  readonly gt?: Bytes
+  readonly gte?: Bytes
+  readonly lt?: Bytes
+  readonly lte?: Bytes
+  readonly reverse?: boolean
+  readonly snapshot?: Snapshot
+}
+
+export interface DbStats {
+  readonly strategy: string
+  readonly lastSequence: number
+  /** Main-queue groups committed and their mean size. */
+  readonly groups: number
+  readonly meanGroupSize: number
+  readonly walRecords: number
+  readonly walBytes: number
+  readonly walSyncs: number
+  readonly stalls: number
+  readonly stallMicros: number
+  readonly memtableSwitches: number
+  readonly immutableMemtables: number
+  readonly liveWals: ReadonlyArray<number>
+  readonly parallelGroups: number
+  /** Write latency over the most recent writes, microseconds. */
+  readonly latencyMicros: { readonly count: number; readonly p50: number; readonly p99: number; readonly max: number }
+}
+
+const enc = new TextEncoder()
+const toBytes = (v: unknown, what: string): Uint8Array => {
+  if (v instanceof Uint8Array) return v
+  if (typeof v === "string") return enc.encode(v)
+  throw new InvalidArgument({ reason: `${what} must be a Uint8Array or a string, got ${v === null ? "null" : typeof v}` })
+}
+
+export class Database {
+  /** @internal */
+  readonly impl: DbImpl
+  private readonly snapshots = new Set<Snapshot>()
+  private readonly transactions = new Map<string, Transaction>()
+  private readonly txnWriter: TransactionWriter
+
+  /** @internal Use `open`. */
+  constructor(impl: DbImpl) {
+    this.impl = impl
+    this.txnWriter = {
+      writeWalOnly: (b, wo) => this.impl.write(b, wo, true),
+      write: (b, wo) => this.impl.write(b, wo, false),
+      release: (name) => {
+        this.transactions.delete(name)
+      },
+    }
+    for (const t of impl.recoveredTransactions) {
+      this.transactions.set(t.name, Transaction.recovered(t.name, t.batch, this.txnWriter, DEFAULT_WRITE_OPTIONS))
+    }
+  }
+
+  get strategy(): string {
+    return this.impl.strategy.name
+  }
+
+  get path(): string {
+    return this.impl.options.path
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  put(key: Bytes, value: Bytes, options?: unknown): Promise<void> {
+    return this.run(() => new WriteBatch({ reservedBytes: 32 }).put(key, value), options)
+  }
+
+  delete(key: Bytes, options?: unknown): Promise<void> {
+    return this.run(() => new WriteBatch({ reservedBytes: 32 }).delete(key), options)
+  }
+
+  /** Deletes every key in [start, end). */
+  deleteRange(start: Bytes, end: Bytes, options?: unknown): Promise<void> {
+    return this.run(() => new WriteBatch({ reservedBytes: 32 }).deleteRange(start, end), options)
+  }
+
+  /** A batch to fill and pass to `write`: applied all at once or not at all. */
+  batch(): WriteBatch {
+    return new WriteBatch()
+  }
+
+  write(batch: WriteBatch, options?: unknown): Promise<void> {
+    if (!(batch instanceof WriteBatch)) return Promise.reject(new InvalidArgument({ reason: "write: expected a WriteBatch (db.batch())" }))
+    return this.run(() => batch, options)
+  }
+
+  private async run(make: () => WriteBatch, options: unknown): Promise<void> {
+    const t0 = performance.now()
+    if (this.impl.isClosed) throw new DbClosed({ operation: "write" })
+    const wo = parseWriteOptions(options, this.impl.options.recycleLogFileNum)
+    await this.impl.write(make(), wo)
+    this.impl.latencies.record((performance.now() - t0) * 1000)
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------
+
+  /** The value visible now (or at `snapshot`), or undefined. */
+  async get(key: Bytes, options?: { readonly snapshot?: Snapshot }): Promise<Uint8Array | undefined> {
+    if (this.impl.isClosed) throw new DbClosed({ operation: "get" })
+    const k = toBytes(key, "key")
+    const seq = options?.snapshot === undefined ? this.impl.versions.lastPublished : options.snapshot.check("get")
+    const r = this.impl.getAt(k, seq)
+    switch (r._tag) {
+      case "Found":
+        return r.value.slice()
+      case "MergeOperands":
+        throw new NotSupported({ reason: "reading a Merge needs a merge operator, which writepath does not have" })
+      default:
+        return undefined
+    }
+  }
+
+  /** [key, value] pairs in key order (or reverse), as of its creation (or `snapshot`). */
+  iterator(options: IteratorOptions = {}): AsyncIterable<[Uint8Array, Uint8Array]> {
+    if (this.impl.isClosed) throw new DbClosed({ operation: "iterator" })
+    const seq = options.snapshot === undefined ? this.impl.versions.lastPublished : options.snapshot.check("iterator")
+    const bound = (v: Bytes | undefined, name: string): Uint8Array | undefined => (v === undefined ? undefined : toBytes(v, name))
+    const gt = bound(options.gt, "gt")
+    const gte = bound(options.gte, "gte")
+    const lt = bound(options.lt, "lt")
+    const lte = bound(options.lte, "lte")
+    const it = new DbIterator(this.impl.memtablesForRead(), seq, {
+      ...(gt === undefined ? {} : { gt }),
+      ...(gte === undefined ? {} : { gte }),
+      ...(lt === undefined ? {} : { lt }),
+      ...(lte === undefined ? {} : { lte }),
+      reverse: options.reverse === true,
+    })
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          const e = it.next()
+          return e === undefined ? { done: true, value: undefined } : { done: false, value: e }
+        },
+      }),
+    }
+  }
+
+  snapshot(): Snapshot {
+    if (this.impl.isClosed) throw new DbClosed({ operation: "snapshot" })
+    const s = new Snapshot(this.impl.versions.lastPublished, (x) => this.snapshots.delete(x))
+    this.snapshots.add(s)
+    return s
+  }
+
+  // ---- transactions --------------------------------------------------------------------------------
+
+  /** A WriteCommitted 2PC transaction named `name` (unique among live transactions). */
+  beginTransaction(options: { readonly name: string; readonly writeOptions?: unknown }): Transaction {
+    if (this.impl.isClosed) throw new DbClosed({ operation: "beginTransaction" })
+    const name = options?.name
+    if (typeof name !== "string" || name.length === 0)
+      throw new InvalidArgument({ reason: "beginTransaction: name must be a non-empty string" })
+    if (this.transactions.has(name)) throw new InvalidArgument({ reason: `beginTransaction: a transaction named ${name} is already live` })
+    const t = Transaction.begin(name, this.txnWriter, parseWriteOptions(options.writeOptions, this.impl.options.recycleLogFileNum))
+    this.transactions.set(name, t)
+    return t
+  }
+
+  /** Transactions in the prepared state: after a reopen, those the WAL left prepared. */
+  getPreparedTransactions(): ReadonlyArray<Transaction> {
+    return [...this.transactions.values()].filter((t) => t.state === "prepared")
+  }
+
+  // ---- maintenance ------------------------------------------------------------------------------------
+
+  /** Hands buffered WAL records to the OS (`manualWalFlush`), and with `sync` makes them durable. */
+  flushWal(options?: { readonly sync?: boolean }): Promise<void> {
+    if (this.impl.isClosed) return Promise.reject(new DbClosed({ operation: "flushWal" }))
+    return this.impl.flushWal(options?.sync === true)
+  }
+
+  stats(): DbStats {
+    const s = this.impl.stats
+    const [p50, p99, max] = this.impl.latencies.percentiles([50, 99, 100])
+    return {
+      strategy: this.impl.strategy.name,
+      lastSequence: this.impl.versions.lastPublished,
+      groups: s.groups,
+      meanGroupSize: s.groups === 0 ? 0 : s.groupMembers / s.groups,
+      walRecords: s.walRecords,
+      walBytes: s.walBytes,
+      walSyncs: s.walSyncs,
+      stalls: this.impl.stalls,
+      stallMicros: Math.round(this.impl.stallMicros),
+      memtableSwitches: this.impl.memtableSwitches,
+      immutableMemtables: this.impl.memtables.numImmutable,
+      liveWals: this.impl.liveLogNumbers,
+      parallelGroups: s.parallelGroups,
+      latencyMicros: { count: this.impl.latencies.count, p50: p50!, p99: p99!, max: max! },
+    }
+  }
+
+  /** Waits for in-flight writes, then closes. Later calls reject with DbClosed. Idempotent. */
+  async close(): Promise<void> {
+    for (const s of [...this.snapshots]) s.release()
+    await this.impl.close()
+  }
+}
+
+/**
+ * Opens (creating by default) the database at `options.path` and recovers it. The
+ * strategy is `options.strategy` (or RocksDB's mode flags, or `WRITEPATH_STRATEGY`);
+ * pass a layer to use another implementation of WriteStrategy.
+ */
+export const open = async (options: unknown, strategyLayer?: StrategyLayer): Promise<Database> => {
+  const parsed = parseEngineOptions(options)
+  return new Database(await DbImpl.open(parsed, strategyLayer))
+}

@@ -1,0 +1,122 @@
+/**
+ * The user-visible iterator over a set of memtables (`DBIter` over a merging iterator):
+ * collapses every user key's versions into its newest entry visible at the snapshot,
+ * drops Delete/SingleDelete and keys covered by a newer range tombstone, and walks the
+ * keys in bytewise order, forward or reverse, within optional bounds.
+ *
+ * Owns: one MemTableIterator per memtable, all at the same snapshot. The memtables are
+ * pinned by reference when the iterator is created (they are never freed while
+ * reachable), so later switches do not disturb it. Synchronous; nothing here yields.
+ */
+import { ValueType } from "@writepath/batch"
+import { compareUserKeys, type MemTable, type MemTableIterator } from "@writepath/memtable"
+import { NotSupported } from "../DbError.ts"
+
+export interface IteratorBounds {
+  readonly gt?: Uint8Array
+  readonly gte?: Uint8Array
+  readonly lt?: Uint8Array
+  readonly lte?: Uint8Array
+  readonly reverse?: boolean
+}
+
+const { kTypeValue, kTypeMerge } = ValueType
+
+export class DbIterator {
+  private readonly memtables: ReadonlyArray<MemTable>
+  private readonly children: MemTableIterator[]
+  private readonly snapshot: number
+  private readonly bounds: IteratorBounds
+  private started = false
+  private done = false
+
+  constructor(memtables: ReadonlyArray<MemTable>, snapshot: number, bounds: IteratorBounds) {
+    this.memtables = memtables
+    this.snapshot = snapshot
+    this.bounds = bounds
+    this.children = memtables.map((m) => m.newIterator({ snapshot }))
+  }
+
+  /** The next visible [key, value] (copies), or undefined at the end. */
+  next(): [Uint8Array, Uint8Array] | undefined {
+    if (this.done) return undefined
+    if (!this.started) this.position()
+    const reverse = this.bounds.reverse === true
+    for (;;) {
+      // The smallest (forward) or largest (reverse) user key any child is at.
+      let key: Uint8Array | undefined
+      for (const c of this.children) {
+        if (!c.valid()) continue
+        const k = c.key()
+        if (key === undefined || (reverse ? compareUserKeys(k, key) > 0 : compareUserKeys(k, key) < 0)) key = k
+      }
+      if (key === undefined || this.outOfBounds(key)) {
+        this.done = true
+        return undefined
+      }
+      key = key.slice()
+      // Consume that key's versions in every child, keeping the newest.
+      let bestSeq = -1
+      let bestType = 0
+      let bestValue: Uint8Array | undefined
+      for (const c of this.children) {
+        while (c.valid() && compareUserKeys(c.key(), key) === 0) {
+          if (c.sequence > bestSeq) {
+            bestSeq = c.sequence
+            bestType = c.type
+            bestValue = c.value()
+          }
+          if (reverse) c.prev()
+          else c.next()
+        }
+      }
+      if (bestType === kTypeMerge) {
+        throw new NotSupported({ reason: "reading a Merge needs a merge operator, which writepath does not have" })
+      }
+      if (bestType !== kTypeValue || bestValue === undefined) continue
+      if (this.coveredByTombstone(key, bestSeq)) continue
+      return [key, bestValue.slice()]
+    }
+  }
+
+  private coveredByTombstone(key: Uint8Array, seq: number): boolean {
+    for (const m of this.memtables) if (m.numRangeDeletes > 0 && m.maxCoveringTombstoneSeqnum(key, this.snapshot) > seq) return true
+    return false
+  }
+
+  private position(): void {
+    this.started = true
+    const { gt, gte, lt, lte, reverse } = this.bounds
+    for (const c of this.children) {
+      if (reverse) {
+        const upper = lte ?? lt
+        if (upper === undefined) c.seekToLast()
+        else {
+          // Last entry at or before (upper, oldest): lands on upper's versions or the key below it.
+          c.seekForPrev(upper, 0)
+        }
+      } else {
+        const lower = gte ?? gt
+        if (lower === undefined) c.seekToFirst()
+        else c.seek(lower)
+      }
+    }
+    // Exclusive starts skip the bound key itself.
+    const skip = reverse ? (this.bounds.lte === undefined ? lt : undefined) : this.bounds.gte === undefined ? gt : undefined
+    if (skip !== undefined) {
+      for (const c of this.children) {
+        while (c.valid() && compareUserKeys(c.key(), skip) === 0) {
+          if (reverse) c.prev()
+          else c.next()
+        }
+      }
+    }
+  }
+
+  /** True once the walk has left the range (the start bound was applied by seeking). */
+  private outOfBounds(key: Uint8Array): boolean {
+    const { gt, gte, lt, lte, reverse } = this.bounds
+    if (reverse) return (gte !== undefined && compareUserKeys(key, gte) < 0) || (gt !== undefined && compareUserKeys(key, gt) <= 0)
+    return (lte !== undefined && compareUserKeys(key, lte) > 0) || (lt !== undefined && compareUserKeys(key, lt) >= 0)
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The database's WAL files: `NNNNNN.log` in the database folder, RocksDB's numbering.
+ * Owns the current LogWriter (the one every append goes to) and the list of live WALs
+ * (all of them until flush exists: their memtables are not persisted elsewhere).
+ *
+ * Invariants: 1. every WAL but the current one is fully synced and closed (a switch
+ * syncs the old one before closing it), so a sync of the current WAL makes every
+ * acknowledged write durable; 2. file numbers only grow; 3. a new WAL's folder entry is
+ * made durable (folder fsync) before any record in it is acknowledged.
+ * Yields: `switchTo` awaits the old WAL's sync; `sync` awaits the OS.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import type { LogFileService } from "@writepath/wal"
+import { LogWriter } from "@writepath/wal"
+
+export interface WalSetOptions {
+  readonly manualWalFlush: boolean
+  readonly walBytesPerSync: number
+  readonly useFsync: boolean
+  readonly recycleLogFileNum: number
+}
+
+const LOG_NAME = /^(\d+)\.log$/
+
+export const logFileName = (n: number): string => `${String(n).padStart(6, "0")}.log`
+
+/** WAL numbers present in `dir`, ascending. */
+export const listLogNumbers = (dir: string): number[] =>
+  fs
+    .readdirSync(dir)
+    .flatMap((f) => {
+      const m = LOG_NAME.exec(f)
+      return m ? [Number(m[1])] : []
+    })
+    .sort((a, b) => a - b)
+
+/** fsync of a folder, so a file created in it survives a crash (RocksDB `FsyncWithDirOptions`). */
+export const fsyncDir = (dir: string): void => {
+  const fd = fs.openSync(dir, "r")
+  try {
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+export class WalSet {
+  readonly dir: string
+  private readonly files: LogFileService
+  private readonly options: WalSetOptions
+  private current_: LogWriter
+  private readonly live: number[]
+  /** Syncs in flight on the current writer: a switch waits for them before closing it. */
+  private pendingSyncs = new Set<Promise<void>>()
+
+  private constructor(dir: string, files: LogFileService, options: WalSetOptions, current: LogWriter, live: number[]) {
+    this.dir = dir
+    this.files = files
+    this.options = options
+    this.current_ = current
+    this.live = live
+  }
+
+  /** Opens a new WAL numbered `number` after the recovered ones in `live`. */
+  static create(dir: string, files: LogFileService, options: WalSetOptions, number: number, live: ReadonlyArray<number>): WalSet {
+    const w = WalSet.newWriter(dir, files, options, number)
+    return new WalSet(dir, files, options, w, [...live, number])
+  }
+
+  private static newWriter(dir: string, files: LogFileService, options: WalSetOptions, number: number): LogWriter {
+    const file = files.openWritable(path.join(dir, logFileName(number)))
+    try {
+      fsyncDir(dir)
+      return new LogWriter(file, {
+        logNumber: number,
+        recycleLogFiles: options.recycleLogFileNum > 0,
+        manualWalFlush: options.manualWalFlush,
+        walBytesPerSync: options.walBytesPerSync,
+        useFsync: options.useFsync,
+      })
+    } catch (e) {
+      file.close()
+      throw e
+    }
+  }
+
+  get current(): LogWriter {
+    return this.current_
+  }
+
+  get liveLogNumbers(): ReadonlyArray<number> {
+    return this.live
+  }
+
+  get currentNumber(): number {
+    return this.current_.logNumber
+  }
+
+  /**
+   * Makes `number` the current WAL, then syncs and closes the previous one. The new WAL
+   * is current before the first await, so appends that run meanwhile go to it. Throws
+   * the old WAL's sync error (the caller turns it into the background error).
+   */
+  async switchTo(number: number): Promise<void> {
+    const old = this.current_
+    const oldSyncs = this.pendingSyncs
+    this.current_ = WalSet.newWriter(this.dir, this.files, this.options, number)
+    this.pendingSyncs = new Set()
+    this.live.push(number)
+    try {
+      // Another queue's leader may be syncing the old WAL: never close a file under its sync.
+      await Promise.allSettled(oldSyncs) // YIELD
+      if (this.options.manualWalFlush) old.flush()
+      if (old.durableSize < old.size) await old.sync() // YIELD
+    } finally {
+      await old.close()
+    }
+  }
+
+  /** Makes everything appended so far durable (the current WAL; older ones already are). */
+  sync(): Promise<void> {
+    const p = this.current_.sync()
+    const pending = this.pendingSyncs
+    pending.add(p)
+    const done = (): void => {
+      pending.delete(p)
+    }
+    p.then(done, done)
+    return p
+  }
+
+  async close(sync: boolean): Promise<void> {
+    const w = this.current_
+    try {
+      if (this.options.manualWalFlush) w.flush()
+      if (sync && w.durableSize < w.size) await w.sync()
+    } finally {
+      await w.close()
+    }
+  }
+}

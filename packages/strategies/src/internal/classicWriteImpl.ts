@@ -1,0 +1,150 @@
+/**
+ * `DBImpl::WriteImpl`, classic path (WRITE-PATH.md 2.1), with serial or parallel
+ * memtable insert (2.2). Used by the Classic and ConcurrentMemtable strategies, and by
+ * the main queue of TwoQueue.
+ *
+ * Yield points (each a lock drop for the queue state this writer does not own):
+ *  1. joinBatchGroup: a follower parks until it is completed or given a memtable role;
+ *  2. the leader's adaptive yield before forming its group (it owns the queue: newcomers
+ *     link behind it);
+ *  3. preprocessWrite (only when switching the WAL or stalling; the leader owns the queue);
+ *  4. the WAL append's sync (the leader owns the queue; the group is formed);
+ *  5. a parallel member's insert on a worker thread, and completeParallelMemTableWriter
+ *     for all but the last finisher.
+ */
+import type { WriteBatch } from "@writepath/batch"
+import {
+  STATE_COMPLETED,
+  STATE_GROUP_LEADER,
+  STATE_PARALLEL_MEMTABLE_CALLER,
+  STATE_PARALLEL_MEMTABLE_WRITER,
+  stateName,
+  WriteGroup,
+  Writer,
+  type WriteStatus,
+  type WriteThreadImpl,
+} from "@writepath/core-queue"
+import type { WriteOptions } from "../EngineOptions.ts"
+import type { WritePathEnvService } from "../WritePathEnv.ts"
+import { assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
+
+/** How members of a parallel group insert their own batch (ConcurrentMemtable). */
+export interface ParallelInserter {
+  /** `leader`: the group leader inserts on this thread while the others run on workers. */
+  insert(batch: WriteBatch, sequence: number, leader: boolean): WriteStatus | Promise<WriteStatus>
+}
+
+const toStatus = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
+
+export class ClassicWriteImpl {
+  private readonly env: WritePathEnvService
+  readonly wt: WriteThreadImpl
+  private readonly parallel: ParallelInserter | undefined
+  /** Size of the last group this queue committed: the adaptive-yield signal. */
+  private lastGroupSize = 1
+
+  constructor(env: WritePathEnvService, wt: WriteThreadImpl, parallel?: ParallelInserter) {
+    this.env = env
+    this.wt = wt
+    this.parallel = parallel
+  }
+
+  async write(batch: WriteBatch, options: WriteOptions, disableMemtable: boolean): Promise<void> {
+    const w = new Writer(batch, {
+      sync: options.sync,
+      disableWAL: options.disableWAL,
+      noSlowdown: options.noSlowdown,
+      lowPri: options.lowPri,
+      disableMemtable,
+    })
+    await this.writeImpl(w)
+    const status = w.finalStatus()
+    if (status !== undefined) throw status
+  }
+
+  private async writeImpl(w: Writer): Promise<void> {
+    const wt = this.wt
+    const joined = wt.joinBatchGroup(w)
+    if (joined !== undefined) await joined // YIELD 1
+
+    if (w.state === STATE_PARALLEL_MEMTABLE_CALLER) wt.setMemWritersEachStride(w)
+    if (w.state === STATE_PARALLEL_MEMTABLE_WRITER) {
+      await this.parallelMember(w, false)
+      return
+    }
+    if (w.state === STATE_COMPLETED) return
+    if (w.state !== STATE_GROUP_LEADER) throw new Error(`classic writer woke as ${stateName(w.state)}`)
+    await this.lead(w)
+  }
+
+  private async lead(w: Writer): Promise<void> {
+    const { env, wt } = this
+    if (this.lastGroupSize > 1) {
+      env.stats.leaderYields++
+      await yieldToArrivals() // YIELD 2
+    }
+    const pre = env.preprocessWrite(w)
+    let status = pre instanceof Promise ? await pre : pre // YIELD 3
+    const group = new WriteGroup()
+    wt.enterAsBatchGroupLeader(w, group)
+    this.lastGroupSize = group.size
+    if (status !== undefined) {
+      wt.exitAsBatchGroupLeader(group, status)
+      return
+    }
+
+    const { total, hasMerge } = countGroup(group)
+    const first = env.versions.allocate(total)
+    assignSequences(group, first)
+    group.lastSequence = first + total - 1
+    env.stats.groups++
+    env.stats.groupMembers += group.size
+
+    if (!w.disableWAL) {
+      const merged = mergeGroup(group)
+      if (merged !== undefined) {
+        merged.sequence = first
+        const r = env.writeToWAL(merged, w.sync)
+        status = r instanceof Promise ? await r : r // YIELD 4
+      }
+    }
+    if (status === undefined) {
+      if (this.parallel !== undefined && group.size > 1 && !hasMerge) {
+        env.stats.parallelGroups++
+        wt.launchParallelMemTableWriters(group)
+        await this.parallelMember(w, true)
+        return
+      }
+      group.forEach((m) => {
+        if (status === undefined && m.shouldWriteToMemtable()) status = env.insertInto(m.batch!, m.sequence)
+      })
+      // The publication point: before any member is released, never after a failed insert.
+      if (status === undefined) env.versions.publish(group.lastSequence)
+      else env.handleMemTableInsertFailure(status)
+    }
+    wt.exitAsBatchGroupLeader(group, status)
+  }
+
+  /** A member (the leader included) inserting its own batch in a parallel group; the last finisher publishes and exits. */
+  private async parallelMember(w: Writer, isLeader: boolean): Promise<void> {
+    const wt = this.wt
+    if (w.shouldWriteToMemtable()) {
+      try {
+        const r = this.parallel!.insert(w.batch!, w.sequence, isLeader)
+        w.status = r instanceof Promise ? await r : r // YIELD 5
+      } catch (e) {
+        w.status = toStatus(e)
+      }
+    }
+    const last = wt.completeParallelMemTableWriter(w)
+    if (last !== true) {
+      await last // YIELD 5
+      return
+    }
+    const group = w.writeGroup!
+    if (group.status === undefined) this.env.versions.publish(group.lastSequence)
+    else this.env.handleMemTableInsertFailure(group.status)
+    if (w === group.leader) wt.exitAsBatchGroupLeader(group, group.status)
+    else wt.exitAsBatchGroupFollower(w)
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `DBImpl::PipelinedWriteImpl` (WRITE-PATH.md 2.3): a WAL stage on the main queue and a
+ * memtable stage on the memtable-writer queue.
+ *
+ * Yield points (lock drops):
+ *  1. joinBatchGroup: parked until a WAL-leader, memtable-leader or completed role;
+ *  2. the WAL leader's adaptive yield and preprocessWrite (it owns the main queue);
+ *  3. the WAL append's sync (it owns the main queue; its group is formed);
+ *  4. exitAsBatchGroupLeader: the old WAL leader waits for its memtable-stage role while
+ *     the next WAL group is already being written. This is the overlap the strategy buys.
+ */
+import type { WriteBatch } from "@writepath/batch"
+import {
+  STATE_COMPLETED,
+  STATE_GROUP_LEADER,
+  STATE_MEMTABLE_WRITER_LEADER,
+  stateName,
+  WriteGroup,
+  Writer,
+  type WriteStatus,
+  type WriteThreadImpl,
+} from "@writepath/core-queue"
+import type { WriteOptions } from "../EngineOptions.ts"
+import type { WritePathEnvService } from "../WritePathEnv.ts"
+import { assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
+
+export class PipelinedWriteImpl {
+  private readonly env: WritePathEnvService
+  readonly wt: WriteThreadImpl
+  private lastGroupSize = 1
+  private readonly drain: () => Promise<void> | undefined
+
+  constructor(env: WritePathEnvService, wt: WriteThreadImpl) {
+    this.env = env
+    this.wt = wt
+    this.drain = () => wt.waitForMemTableWriters()
+  }
+
+  async write(batch: WriteBatch, options: WriteOptions, disableMemtable: boolean): Promise<void> {
+    const w = new Writer(batch, {
+      sync: options.sync,
+      disableWAL: options.disableWAL,
+      noSlowdown: options.noSlowdown,
+      lowPri: options.lowPri,
+      disableMemtable,
+    })
+    await this.writeImpl(w)
+    const status = w.finalStatus()
+    if (status !== undefined) throw status
+  }
+
+  private async writeImpl(w: Writer): Promise<void> {
+    const { env, wt } = this
+    const joined = wt.joinBatchGroup(w)
+    if (joined !== undefined) await joined // YIELD 1
+
+    if (w.state === STATE_GROUP_LEADER) {
+      if (this.lastGroupSize > 1) {
+        env.stats.leaderYields++
+        await yieldToArrivals() // YIELD 2
+      }
+      const pre = env.preprocessWrite(w, this.drain)
+      let status: WriteStatus = pre instanceof Promise ? await pre : pre // YIELD 2
+      const group = new WriteGroup()
+      wt.enterAsBatchGroupLeader(w, group)
+      this.lastGroupSize = group.size
+      if (status === undefined) {
+        const { total } = countGroup(group)
+        // Sequences handed out by the WAL stage run ahead of publication (`UpdateLastSequence`).
+        const first = env.versions.allocate(total)
+        assignSequences(group, first)
+        env.stats.groups++
+        env.stats.groupMembers += group.size
+        if (!w.disableWAL) {
+          const merged = mergeGroup(group)
+          if (merged !== undefined) {
+            merged.sequence = first
+            const r = env.writeToWAL(merged, w.sync)
+            status = r instanceof Promise ? await r : r // YIELD 3
+          }
+        }
+      }
+      const exited = wt.exitAsBatchGroupLeader(group, status)
+      if (exited !== undefined) await exited // YIELD 4
+    }
+
+    if (w.state === STATE_MEMTABLE_WRITER_LEADER) {
+      const group = new WriteGroup()
+      wt.enterAsMemTableWriter(w, group)
+      let status: WriteStatus
+      group.forEach((m) => {
+        if (status === undefined && m.shouldWriteToMemtable()) status = env.insertInto(m.batch!, m.sequence)
+      })
+      group.status = status
+      // Memtable groups publish strictly in WAL order: this queue is FIFO and one group runs at a time.
+      if (status === undefined) env.versions.publish(group.lastSequence)
+      else env.handleMemTableInsertFailure(status)
+      wt.exitAsMemTableWriter(w, group)
+    }
+    if (w.state !== STATE_COMPLETED) throw new Error(`pipelined writer ended as ${stateName(w.state)}`)
+  }
+}
