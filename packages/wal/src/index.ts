@@ -9,6 +9,7 @@ export {
   type ReadableLogFile,
   type WritableLogFile,
 } from "./LogFile.ts"
+export { logFileName, parseLogFileName } from "./LogFileName.ts"
 export {
   isRecyclableType,
   kBlockSize,
