@@ -139,9 +139,12 @@ export class InsertWorker {
     const worker = newWorker({ handle, ...(options.seed === undefined ? {} : { seed: options.seed }) })
     return new Promise((resolve, reject) => {
       const onError = (e: unknown): void => reject(e)
+      const onExit = (code: number): void => reject(new Error(`insert worker exited with code ${code} before attaching`))
       worker.once("error", onError)
+      worker.once("exit", onExit)
       worker.once("message", () => {
         worker.off("error", onError)
+        worker.off("exit", onExit)
         resolve(new InsertWorker(worker))
       })
     })
