@@ -20,7 +20,7 @@ export class WriteStall extends Data.TaggedError("WriteStall")<{
   }
 }
 
-/** The one instance handed to every writer swept by the stall barrier (it carries no per-writer data). */
+/** The error handed to each writer the stall barrier turns away. */
 export const writeStall = (): WriteStall => new WriteStall({ reason: "Write stall" })
 
 export type CoreQueueError = WriteStall

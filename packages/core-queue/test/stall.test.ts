@@ -4,7 +4,7 @@
  * WriteStall, newcomers fail fast or park, EndWriteStall lets everyone through.
  */
 import { describe, expect, it } from "vitest"
-import { STATE_COMPLETED, STATE_INIT, WriteGroup, Writer, WriteStall, WriteThread } from "../src/index.ts"
+import { QueueInvariantViolation, STATE_COMPLETED, STATE_INIT, WriteGroup, Writer, WriteStall, WriteThread } from "../src/index.ts"
 import { smallBatch } from "./support/batches.ts"
 import { flush, Latch, makeEnv, RecordingWal, TestWriter, write } from "./support/driver.ts"
 
@@ -119,6 +119,20 @@ describe("stall barrier", () => {
     expect(g.size).toBe(1)
     void wt.exitAsBatchGroupLeader(g, undefined)
     expect(wt.newestWriter.newest).toBeUndefined()
+  })
+})
+
+describe("stall barrier misuse is a defect", () => {
+  it("forming a group while the stall is up, or ending a stall that is not up, throws QueueInvariantViolation", () => {
+    const wt = WriteThread.unsafeMake()
+    const leader = new Writer(smallBatch())
+    void wt.joinBatchGroup(leader)
+    expect(() => wt.endWriteStall()).toThrow(QueueInvariantViolation)
+    wt.beginWriteStall()
+    expect(() => wt.beginWriteStall()).toThrow(QueueInvariantViolation)
+    expect(() => wt.enterAsBatchGroupLeader(leader, new WriteGroup())).toThrow(QueueInvariantViolation)
+    wt.endWriteStall()
+    expect(wt.enterAsBatchGroupLeader(leader, new WriteGroup())).toBe(leader.batch!.byteSize)
   })
 })
 

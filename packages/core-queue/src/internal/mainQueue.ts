@@ -150,6 +150,8 @@ export class MainQueue {
   enterAsBatchGroupLeader(leader: Writer, group: WriteGroup): number {
     invariant(leader.linkOlder === undefined, "enterAsBatchGroupLeader: leader is not the oldest writer")
     invariant(leader.batch !== undefined, "enterAsBatchGroupLeader: leader has no batch")
+    // A stall must end before the group forms: the dummy would be re-spliced behind the group and named leader.
+    invariant(this.newestWriter.newest !== this.writeStallDummy, "enterAsBatchGroupLeader while a write stall is in force")
 
     let size = leader.batch.byteSize
     // A small write never waits behind more than max/8 of other data: a leader of at most
@@ -374,7 +376,8 @@ export class MainQueue {
   /**
    * `BeginWriteStall()`: raise the barrier. Links the stall dummy as the head, so nobody
    * can join, then completes every queued `noSlowdown` writer that is not yet in a group
-   * with WriteStall. REQUIRES: the caller owns the main queue and is not itself noSlowdown.
+   * with WriteStall. REQUIRES: the caller owns the main queue, is not itself noSlowdown, and
+   * calls endWriteStall before it forms its group.
    */
   beginWriteStall(): void {
     this.stallBegunCount++
