@@ -13,6 +13,7 @@
  */
 import { type Bytes, WriteBatch } from "@writepath/batch"
 import { DEFAULT_WRITE_OPTIONS, parseEngineOptions, parseWriteOptions, type StrategyLayer } from "@writepath/strategies"
+import type { LogFileService } from "@writepath/wal"
 import { DbClosed, InvalidArgument, NotSupported } from "./DbError.ts"
 import { DbImpl } from "./internal/DbImpl.ts"
 import { DbIterator } from "./internal/DbIterator.ts"
@@ -223,12 +224,19 @@ export class Database {
   }
 }
 
+/** What `open` can be given besides the options: another strategy layer, another LogFile service. */
+export interface OpenWith {
+  /** A WriteStrategy layer other than the one `options.strategy` names. */
+  readonly strategy?: StrategyLayer
+  /** The WAL's file service (default: node:fs with fdatasync on the thread pool); testkit's fault-injecting one in tests. */
+  readonly logFile?: LogFileService
+}
+
 /**
  * Opens (creating by default) the database at `options.path` and recovers it. The
- * strategy is `options.strategy` (or RocksDB's mode flags, or `WRITEPATH_STRATEGY`);
- * pass a layer to use another implementation of WriteStrategy.
+ * strategy is `options.strategy` (or RocksDB's mode flags, or `WRITEPATH_STRATEGY`).
  */
-export const open = async (options: unknown, strategyLayer?: StrategyLayer): Promise<Database> => {
+export const open = async (options: unknown, using: OpenWith = {}): Promise<Database> => {
   const parsed = parseEngineOptions(options)
-  return new Database(await DbImpl.open(parsed, strategyLayer))
+  return new Database(await DbImpl.open(parsed, using.strategy, using.logFile))
 }

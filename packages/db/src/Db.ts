@@ -3,39 +3,52 @@
  * database when built and closes it when its scope closes.
  *
  *   const program = Effect.gen(function* () {
- *     const db = yield* Db
- *     yield* Db.put("k", "v")
+ *     yield* Db.put("k", "v", { sync: true })
  *     const v = yield* Db.get("k")
  *   }).pipe(Effect.provide(Db.layer({ path: "./data", strategy: "classic" })))
  *
- * `Db.layerWith(options, strategyLayer)` takes any WriteStrategy layer (Classic.layer,
- * Pipelined.layer, TwoQueue.layer, ConcurrentMemtable.layer, or your own).
+ * `Db.layerWith(options, { strategy })` takes any WriteStrategy layer (Classic.layer,
+ * Pipelined.layer, TwoQueue.layer, ConcurrentMemtable.layer, or your own), and
+ * `Db.layerFromContext` takes the WAL's LogFile service from the context (testkit's
+ * fault-injecting layer in tests).
  */
 import type { Bytes, WriteBatch } from "@writepath/batch"
 import type { StrategyLayer } from "@writepath/strategies"
+import { LogFile } from "@writepath/wal"
 import { Context, Effect, Layer } from "effect"
-import { type Database, open as openDatabase } from "./Database.ts"
+import { type Database, type OpenWith, open as openDatabase } from "./Database.ts"
+
+const attempt = <A>(f: () => Promise<A>): Effect.Effect<A, unknown> => Effect.tryPromise({ try: f, catch: (e) => e })
 
 export class Db extends Context.Tag("@writepath/db/Db")<Db, Database>() {
-  static readonly layer = (options: unknown): Layer.Layer<Db, unknown> => Db.layerWith(options, undefined)
+  /** Opens with the strategy the options name and node:fs WAL files. */
+  static readonly layer = (options: unknown): Layer.Layer<Db, unknown> => Db.layerWith(options, {})
 
-  static readonly layerWith = (options: unknown, strategy: StrategyLayer | undefined): Layer.Layer<Db, unknown> =>
+  /** Opens with a given strategy layer and/or LogFile service. */
+  static readonly layerWith = (options: unknown, using: OpenWith): Layer.Layer<Db, unknown> =>
     Layer.scoped(
       Db,
-      Effect.acquireRelease(Effect.tryPromise({ try: () => openDatabase(options, strategy), catch: (e) => e }), (db) =>
-        Effect.promise(() => db.close()),
+      Effect.acquireRelease(
+        attempt(() => openDatabase(options, using)),
+        (db) => Effect.promise(() => db.close()),
       ),
     )
 
+  /** Opens with the given strategy layer and the LogFile service found in the context. */
+  static readonly layerFromContext = (options: unknown, strategy?: StrategyLayer): Layer.Layer<Db, unknown, LogFile> =>
+    Layer.unwrapEffect(
+      Effect.map(LogFile, (logFile) => Db.layerWith(options, strategy === undefined ? { logFile } : { strategy, logFile })),
+    )
+
   static readonly put = (key: Bytes, value: Bytes, options?: unknown): Effect.Effect<void, unknown, Db> =>
-    Effect.flatMap(Db, (db) => Effect.tryPromise({ try: () => db.put(key, value, options), catch: (e) => e }))
+    Effect.flatMap(Db, (db) => attempt(() => db.put(key, value, options)))
 
   static readonly delete = (key: Bytes, options?: unknown): Effect.Effect<void, unknown, Db> =>
-    Effect.flatMap(Db, (db) => Effect.tryPromise({ try: () => db.delete(key, options), catch: (e) => e }))
+    Effect.flatMap(Db, (db) => attempt(() => db.delete(key, options)))
 
   static readonly write = (batch: WriteBatch, options?: unknown): Effect.Effect<void, unknown, Db> =>
-    Effect.flatMap(Db, (db) => Effect.tryPromise({ try: () => db.write(batch, options), catch: (e) => e }))
+    Effect.flatMap(Db, (db) => attempt(() => db.write(batch, options)))
 
   static readonly get = (key: Bytes): Effect.Effect<Uint8Array | undefined, unknown, Db> =>
-    Effect.flatMap(Db, (db) => Effect.tryPromise({ try: () => db.get(key), catch: (e) => e }))
+    Effect.flatMap(Db, (db) => attempt(() => db.get(key)))
 }

@@ -1,4 +1,4 @@
-export { Database, type DbStats, type IteratorOptions, open } from "./Database.ts"
+export { Database, type DbStats, type IteratorOptions, type OpenWith, open } from "./Database.ts"
 export { Db } from "./Db.ts"
 export * from "./DbError.ts"
 export { Snapshot } from "./Snapshot.ts"
