@@ -72,7 +72,7 @@
  *   that maps onto SharedArrayBuffer slots for writers in worker threads.
  *
  *   Also rejected: an Effect fiber per write. The same path written with Effect.gen and one
- *   runPromise per write reached ~40-70k writes/s against ~2.5-4M/s with bare Promises
+ *   runPromise per write reached ~40-160k writes/s against ~2.5-4.4M/s with bare Promises
  *   (bench/queue.bench.ts: walAsyncEffectFiberPerWrite vs walAsync). The queue must stay far
  *   cheaper than the WAL append it batches, so Effect is its face, not its hot path.
  */
