@@ -106,12 +106,12 @@ export const recoverLogs = (service: LogFileService, logs: ReadonlyArray<WalFile
           if (d.reported && statusSink && status === undefined) status = d
         },
       })
-      const reportTooSmall = (offset: number, bytes: number) => {
+      const reportBadRecord = (offset: number, bytes: number, reason: string) => {
         const d: ReaderDrop = {
           logNumber: log.logNumber,
           offset,
           bytes,
-          reason: "log record too small",
+          reason,
           kind: "Corruption",
           reported: true,
         }
@@ -124,10 +124,15 @@ export const recoverLogs = (service: LogFileService, logs: ReadonlyArray<WalFile
         // reported corruption is not replayed.
         if (rec === undefined || status !== undefined) break
         if (rec.data.length < HEADER_SIZE) {
-          reportTooSmall(rec.offset, rec.data.length)
+          reportBadRecord(rec.offset, rec.data.length, "log record too small")
           continue
         }
         const sequence = fixed64(rec.data)
+        if (!Number.isSafeInteger(sequence)) {
+          // JS numbers hold sequences up to 2^53 - 1 (RocksDB allows 2^56 - 1); never round one.
+          reportBadRecord(rec.offset, rec.data.length, "sequence number beyond 2^53 - 1")
+          continue
+        }
         const count = fixed32(rec.data, 8)
         if (mode === WalRecoveryMode.kPointInTimeRecovery && stopReplay) {
           if (sequence === nextSequence) {

@@ -3,18 +3,20 @@
  * truncation at every byte offset of a two-block log, and single-bit flips at sampled
  * offsets, for each of the four modes (WRITE-PATH.md 4.3 and 4.4).
  */
+import { WriteBatch } from "@writepath/batch"
 import { describe, expect, it } from "vitest"
 import {
   allRecoveryModes,
   isRecyclableType,
   kBlockSize,
+  LogWriter,
   type RecoveryResult,
   recoverLogs,
   WalCorruption,
   type WalRecoveryMode,
 } from "../src/index.ts"
 import { prng } from "./logTestHarness.ts"
-import { bytesService, type Fragment, fragmentsOf, writeLog } from "./walFixtures.ts"
+import { bytesService, type Fragment, fragmentsOf, memoryWritable, writeLog } from "./walFixtures.ts"
 
 const PATH = "/db/000007.log"
 
@@ -210,5 +212,56 @@ describe("bad input", () => {
         if (!(r instanceof WalCorruption)) expect(r.records).toEqual([])
       }
     }
+  })
+})
+
+describe("record-level checks of the replay loop", () => {
+  const logOf = (...payloads: Uint8Array[]): Uint8Array => {
+    const f = memoryWritable()
+    const w = new LogWriter(f, { logNumber: 7 })
+    for (const p of payloads) w.addRecord(p)
+    return f.bytes()
+  }
+  const batchAt = (seq: number, key = "k"): Uint8Array => {
+    const b = new WriteBatch().put(key, "v")
+    b.sequence = seq
+    return b.data.slice()
+  }
+
+  it("a record shorter than a WriteBatch header is 'log record too small': PIT stops, skip goes on, strict modes fail", () => {
+    const bytes = logOf(batchAt(1), Uint8Array.of(1, 2, 3), batchAt(2))
+    expect(sequences(recoverBytes(bytes, "point-in-time"))).toEqual([1])
+    expect((recoverBytes(bytes, "point-in-time") as RecoveryResult).stoppedAt?.reason).toBe("log record too small")
+    expect(sequences(recoverBytes(bytes, "skip-any-corrupted-records"))).toEqual([1, 2])
+    expect(sequences(recoverBytes(bytes, "absolute-consistency"))).toBe("fail")
+    expect(sequences(recoverBytes(bytes, "tolerate-corrupted-tail-records"))).toBe("fail")
+  })
+
+  it("a sequence beyond 2^53 - 1 is reported, never rounded", () => {
+    const big = batchAt(1)
+    new DataView(big.buffer).setUint32(4, 0x00300000, true) // high word: sequence >= 2^53
+    const bytes = logOf(batchAt(1), big)
+    expect(sequences(recoverBytes(bytes, "skip-any-corrupted-records"))).toEqual([1])
+    expect((recoverBytes(bytes, "point-in-time") as RecoveryResult).stoppedAt?.reason).toBe("sequence number beyond 2^53 - 1")
+  })
+
+  it("a sequence that goes backwards is a hard error (skipped in salvage mode)", () => {
+    const bytes = logOf(batchAt(5), batchAt(6), batchAt(3))
+    for (const mode of ["point-in-time", "absolute-consistency", "tolerate-corrupted-tail-records"] as const) {
+      const r = recoverBytes(bytes, mode)
+      expect(r).toBeInstanceOf(WalCorruption)
+      expect((r as WalCorruption).reason).toContain("sequence went backwards")
+    }
+    expect(sequences(recoverBytes(bytes, "skip-any-corrupted-records"))).toEqual([5, 6])
+  })
+
+  it("paranoidChecks: false never stops or fails on corruption", () => {
+    const bytes = logOf(batchAt(1), Uint8Array.of(1), batchAt(2))
+    const r = recoverLogs(bytesService({ [PATH]: bytes }), [{ logNumber: 7, path: PATH }], {
+      recoveryMode: "absolute-consistency",
+      paranoidChecks: false,
+    })
+    expect(r.records.map((x) => x.sequence)).toEqual([1, 2])
+    expect(r.dropped.map((d) => d.reason)).toEqual(["log record too small"])
   })
 })
