@@ -1,0 +1,199 @@
+/**
+ * The four strategies over a fake WritePathEnv (Pebble's commitEnv idea): the protocol
+ * without a database. Deterministic: latches and macrotask flushes, no timers.
+ */
+import { WriteBatch } from "@writepath/batch"
+import { SequencerImpl, type WriteStatus } from "@writepath/core-queue"
+import { MemTable } from "@writepath/memtable"
+import { Effect, Layer } from "effect"
+import { describe, expect, it } from "vitest"
+import {
+  DEFAULT_WRITE_OPTIONS,
+  makeWritePathStats,
+  parseEngineOptions,
+  STRATEGIES,
+  Strategy,
+  type StrategyName,
+  WritePathEnv,
+  type WritePathEnvService,
+  WriteStrategy,
+  type WriteStrategyService,
+} from "../src/index.ts"
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r))
+
+class Latch {
+  private resolve!: () => void
+  readonly promise = new Promise<void>((r) => {
+    this.resolve = r
+  })
+  open(): void {
+    this.resolve()
+  }
+}
+
+interface WalRecord {
+  readonly sequence: number
+  readonly count: number
+  readonly sync: boolean
+  readonly publishedBefore: number
+}
+
+class FakeEnv implements WritePathEnvService {
+  readonly options = parseEngineOptions({ path: "/unused", concurrentMemtableWorkers: 1, strategy: "concurrent-memtable" }, {})
+  readonly versions = new SequencerImpl(0)
+  readonly stats = makeWritePathStats()
+  readonly wal: WalRecord[] = []
+  readonly mem = MemTable.make({ writeBufferSize: 8 << 20 })
+  /** While set, sync appends wait for it. */
+  syncGate: Latch | undefined
+  /** Simulated fdatasync: resolves on the next macrotask (the thread pool's callback). */
+  asyncSync = false
+  failWal: Error | undefined
+  failure: Error | undefined
+
+  preprocessWrite(): WriteStatus {
+    return undefined
+  }
+  preprocessWalOnlyWrite(): WriteStatus {
+    return undefined
+  }
+  writeToWAL(merged: WriteBatch, sync: boolean): WriteStatus | Promise<WriteStatus> {
+    this.wal.push({ sequence: merged.sequence, count: merged.count, sync, publishedBefore: this.versions.lastPublished })
+    this.stats.walRecords++
+    if (this.failWal !== undefined) return this.failWal
+    if (sync && this.syncGate !== undefined) return this.syncGate.promise.then(() => undefined)
+    if (sync && this.asyncSync) return flush().then(() => undefined)
+    return undefined
+  }
+  insertInto(batch: WriteBatch, sequence: number): WriteStatus {
+    this.mem.insertBatch(batch, sequence)
+    return undefined
+  }
+  mutableMemTable(): MemTable {
+    return this.mem
+  }
+  handleMemTableInsertFailure(error: Error): void {
+    this.failure = error
+  }
+}
+
+/** Builds the strategy layer over `env` and runs `f` while its scope is open. */
+const withStrategy = async (name: StrategyName, env: FakeEnv, f: (s: WriteStrategyService) => Promise<void>): Promise<void> => {
+  await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const ctx = yield* Layer.build(Strategy.layerFor(name))
+        const s = ctx.unsafeMap.get(WriteStrategy.key) as WriteStrategyService
+        yield* Effect.promise(() => f(s))
+      }).pipe(Effect.provideService(WritePathEnv, env)),
+    ),
+  )
+}
+
+const put = (k: string, v = "v"): WriteBatch => new WriteBatch().put(k, v)
+const sync = { ...DEFAULT_WRITE_OPTIONS, sync: true }
+
+describe.each(STRATEGIES)("%s over a fake env", (name) => {
+  it("publishes every write exactly once, after its WAL record; lastAllocated == lastPublished", async () => {
+    const env = new FakeEnv()
+    env.asyncSync = true
+    await withStrategy(name, env, async (s) => {
+      const writes = Array.from({ length: 500 }, (_, i) => s.write(put(`k${i}`), i % 3 === 0 ? sync : DEFAULT_WRITE_OPTIONS))
+      await Promise.all(writes)
+      expect(env.versions.lastPublished).toBe(500)
+      expect(env.versions.lastAllocated).toBe(500)
+      // WAL records cover 1..500 contiguously, in sequence order, each written before it was published.
+      let next = 1
+      for (const r of env.wal) {
+        expect(r.sequence).toBe(next)
+        expect(r.publishedBefore).toBeLessThan(r.sequence)
+        next += r.count
+      }
+      expect(next).toBe(501)
+      expect(env.mem.numEntries).toBe(500)
+      for (let i = 0; i < 500; i += 97) expect(env.mem.get(new TextEncoder().encode(`k${i}`))._tag).toBe("Found")
+    })
+  })
+
+  it("a WAL error fails every member of the group and publishes nothing", async () => {
+    const env = new FakeEnv()
+    env.failWal = new Error("EIO")
+    await withStrategy(name, env, async (s) => {
+      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => s.write(put(`k${i}`), DEFAULT_WRITE_OPTIONS)))
+      expect(results.every((r) => r.status === "rejected" && (r.reason as Error).message === "EIO")).toBe(true)
+      expect(env.versions.lastPublished).toBe(0)
+      expect(env.mem.numEntries).toBe(0)
+    })
+  })
+
+  it("64 closed-loop writers with a thread-pool fdatasync form groups of nearly all writers (adaptive yield)", async () => {
+    const env = new FakeEnv()
+    env.asyncSync = true
+    await withStrategy(name, env, async (s) => {
+      let n = 0
+      await Promise.all(
+        Array.from({ length: 64 }, async (_, w) => {
+          for (let i = 0; i < 20; i++) await s.write(put(`w${w}-${i}`, `${n++}`), sync)
+        }),
+      )
+      const mean = env.stats.groupMembers / env.stats.groups
+      expect(env.versions.lastPublished).toBe(64 * 20)
+      expect(mean).toBeGreaterThanOrEqual(0.8 * 64)
+    })
+  })
+})
+
+describe("what sets the strategies apart", () => {
+  const walOnlyDuringBlockedSync = async (name: StrategyName): Promise<boolean> => {
+    const env = new FakeEnv()
+    env.syncGate = new Latch()
+    let prepared = false
+    let preparedWhileBlocked = false
+    await withStrategy(name, env, async (s) => {
+      const main = s.write(put("main"), sync) // its leader parks in the WAL sync
+      await flush()
+      const prepare = s
+        .write(new WriteBatch().markBeginPrepare().put("p", "1").markEndPrepare("x"), DEFAULT_WRITE_OPTIONS, true)
+        .then(() => {
+          prepared = true
+        })
+      await flush()
+      await flush()
+      preparedWhileBlocked = prepared
+      env.syncGate!.open()
+      await Promise.all([main, prepare])
+      expect(prepared).toBe(true)
+    })
+    return preparedWhileBlocked
+  }
+
+  it("two-queue: a WAL-only prepare completes while a main-queue group waits on its fdatasync", async () => {
+    expect(await walOnlyDuringBlockedSync("two-queue")).toBe(true)
+  })
+
+  it("classic and pipelined: the same prepare waits behind the main queue's group", async () => {
+    expect(await walOnlyDuringBlockedSync("classic")).toBe(false)
+    expect(await walOnlyDuringBlockedSync("pipelined")).toBe(false)
+  })
+
+  it("concurrent-memtable: groups insert in parallel on worker threads, every entry lands once", async () => {
+    const env = new FakeEnv()
+    env.asyncSync = true
+    await withStrategy("concurrent-memtable", env, async (s) => {
+      await Promise.all(Array.from({ length: 64 }, (_, i) => s.write(new WriteBatch().put(`a${i}`, "x").put(`b${i}`, "y"), sync)))
+      expect(env.stats.parallelGroups).toBeGreaterThan(0)
+      expect(env.mem.numEntries).toBe(128)
+      expect(env.mem.checkInvariants().table[0]).toBe(128)
+      expect(env.versions.lastPublished).toBe(128)
+    })
+  })
+
+  it("classic: groups never insert in parallel", async () => {
+    const env = new FakeEnv()
+    await withStrategy("classic", env, async (s) => {
+      await Promise.all(Array.from({ length: 64 }, (_, i) => s.write(put(`k${i}`), DEFAULT_WRITE_OPTIONS)))
+      expect(env.stats.parallelGroups).toBe(0)
+    })
+  })
+})
