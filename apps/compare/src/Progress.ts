@@ -18,6 +18,8 @@ export interface RunTicket {
 }
 
 export interface Progress {
+  /** A status line outside any run (warm-up). */
+  note(text: string): void
   start(run: RunTicket): void
   finish(run: RunTicket, result: Result): void
 }
@@ -36,6 +38,7 @@ const head = (run: RunTicket): string => `[${String(run.index + 1).padStart(Stri
 export const makeProgress = (stream: NodeJS.WriteStream = process.stderr): Progress => {
   if (!stream.isTTY) {
     return {
+      note: (text) => void stream.write(`${text}\n`),
       start: () => {},
       finish: (run, r) => void stream.write(`${head(run)}  ${outcome(r)}\n`),
     }
@@ -43,6 +46,8 @@ export const makeProgress = (stream: NodeJS.WriteStream = process.stderr): Progr
   let bar: cliProgress.SingleBar | undefined
   let timer: ReturnType<typeof setInterval> | undefined
   return {
+    // Overwritten in place by the next note or bar.
+    note: (text) => void stream.write(`\r${text.padEnd(70)}\r`),
     start(run) {
       const started = performance.now()
       bar = new cliProgress.SingleBar(

@@ -48,6 +48,7 @@ export const SettingsSchema = z.object({
   /** Total time budget split over the runs, seconds (null: runs are capped by ops only). */
   budgetSeconds: measure.nullable(),
   quick: z.boolean(),
+  warmUp: z.boolean(),
   /** The folder the runs wrote in (a temporary folder inside it, removed afterwards). */
   dir: z.string(),
 })
@@ -59,8 +60,8 @@ export const ReportSchema = z.object({
   machine: z.object({ cpus: z.number().int().positive(), memGiB: measure, platform: z.string(), cpuModel: z.string() }),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
-  /** libuv's thread pool size: UV_THREADPOOL_SIZE, or libuv's default 4. */
-  uvThreadpoolSize: z.number().int().positive(),
+  /** libuv's thread pool size on Node: UV_THREADPOOL_SIZE, or libuv's default 4; null on Bun and Deno (no libuv pool). */
+  uvThreadpoolSize: z.number().int().positive().nullable(),
   settings: SettingsSchema,
   results: z.array(ResultSchema),
 })

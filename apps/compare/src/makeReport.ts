@@ -23,6 +23,7 @@ export const makeReport = (config: CompareConfig, startedAt: Date, results: read
       maxOps: config.ops,
       budgetSeconds: config.budgetSeconds,
       quick: config.quick,
+      warmUp: config.warmUp,
       dir: path.resolve(config.dir ?? os.tmpdir()),
     },
     results,

@@ -64,7 +64,7 @@ const program = (): Command =>
     .addOption(new Option("--writers <list>", "concurrent writers per run, e.g. 1,8,64").argParser(writerList))
     .addOption(new Option("--sync <mode>", "durable writes").choices(["on", "off", "both"]))
     .addOption(new Option("--ops <n>", "cap on writes per run (alone: every run does exactly n)").argParser(intIn("--ops", 1, 1e9)))
-    .addOption(new Option("--budget <seconds>", "total seconds split over the runs (default 110, --quick 10)").argParser(positiveNumber))
+    .addOption(new Option("--budget <seconds>", "total seconds split over the runs (default 95, --quick 6)").argParser(positiveNumber))
     .addOption(new Option("--value-size <n>", "value bytes").argParser(intIn("--value-size", 0, 1 << 20)))
     .addOption(new Option("--key-size <n>", "key bytes (zero-padded decimal)").argParser(intIn("--key-size", 10, 1024)))
     .addOption(new Option("--quick", "smoke run under 20 s"))
@@ -134,6 +134,7 @@ export const parseCli = (args: readonly string[], runtime: RuntimeName = runtime
     // --ops alone means "exactly n writes per run", with no time cap.
     budgetSeconds: f.budget ?? (f.ops !== undefined ? null : base.budgetSeconds),
     quick: f.quick === true,
+    warmUp: base.warmUp,
     json: f.json ?? base.json,
     html: f.html ?? base.html,
     dir: f.dir ?? base.dir,

@@ -71,7 +71,7 @@ export const renderHtml = async (report: Report): Promise<string> => {
 <style>${style}</style></head><body>
 <h1>writepath: write strategies vs peers vs limits</h1>
 <p class="meta">Produced by <b id="runtime">${escapeHtml(report.runtime)}</b> on ${report.machine.cpus} CPUs (${escapeHtml(report.machine.cpuModel)}),
-${report.machine.memGiB} GiB, ${escapeHtml(report.machine.platform)}; libuv thread pool ${report.uvThreadpoolSize}. Started ${escapeHtml(report.startedAt)}.
+${report.machine.memGiB} GiB, ${escapeHtml(report.machine.platform)}; ${report.uvThreadpoolSize === null ? "no libuv thread pool" : `libuv thread pool ${report.uvThreadpoolSize}`}. Started ${escapeHtml(report.startedAt)}.
 Writers ${s.writers.join(", ")}; keys ${s.keySize} B, values ${s.valueSize} B; ${
     s.budgetSeconds === null ? "" : `time budget ${s.budgetSeconds} s split over the runs; `
   }${s.maxOps === null ? "" : `at most ${s.maxOps} writes per run; `}closed loop (each writer awaits its own write).</p>

@@ -38,6 +38,6 @@ export const renderTable = (report: Report): string => {
       skips.set(key, (skips.get(key) ?? new Set()).add(r.workload))
     }
   const skipLines = [...skips].map(([key, w]) => `  ${key} [${[...w].join(", ")}]`)
-  const head = `${report.runtime} on ${report.machine.cpus} CPUs, ${report.machine.memGiB} GiB, UV_THREADPOOL_SIZE ${report.uvThreadpoolSize}`
+  const head = `${report.runtime} on ${report.machine.cpus} CPUs, ${report.machine.memGiB} GiB, ${report.uvThreadpoolSize === null ? "no libuv thread pool" : `UV_THREADPOOL_SIZE ${report.uvThreadpoolSize}`}`
   return [head, done.length > 0 ? table.toString() : "(no run ran)", ...(skipLines.length > 0 ? ["skipped:", ...skipLines] : [])].join("\n")
 }

@@ -26,6 +26,8 @@ const minRunSeconds = 0.1
 const maxRunSeconds = 10
 // Until measured, what one run costs beyond its timed part (open, preload, close, rm).
 const initialOverheadSeconds = 0.15
+// Untimed warm-up per engine before the matrix, so the first cell does not measure the JIT.
+const warmUp = { workload: "fillrandom", sync: false, writers: 8, maxOps: null, seconds: 0.15 } as const
 
 /** Engines selected by a config, in report order. */
 export const selectEngines = (config: Pick<CompareConfig, "engines" | "strategies">, engines: readonly Engine[] = allEngines): Engine[] =>
@@ -83,6 +85,15 @@ export const runMatrix = async (config: CompareConfig, options: MatrixOptions = 
   process.once("SIGTERM", onSignal)
 
   const budgetEnd = config.budgetSeconds === null ? null : performance.now() + config.budgetSeconds * 1000
+  for (const [i, e] of engines.entries()) {
+    if (!config.warmUp || probes.get(e) !== null) continue
+    options.progress?.note(`warming up ${engineLabel(e.name, e.strategy)}`)
+    const dir = path.join(root, `warm-up-${i}`)
+    fs.mkdirSync(dir)
+    // A failure here shows again, with its reason, in the engine's runs.
+    await runWorkload(e, dir, { ...warmUp, keySize: config.keySize, valueSize: config.valueSize }).catch(() => undefined)
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
   let overhead = initialOverheadSeconds
   let ran = 0
   const results: Result[] = []
@@ -114,7 +125,7 @@ export const runMatrix = async (config: CompareConfig, options: MatrixOptions = 
       try {
         result = await runWorkload(p.engine, dir, spec, ticket.progress)
       } catch (e) {
-        result = skippedResult(p.engine, spec, `failed: ${e instanceof Error ? e.message : String(e)}`)
+        result = skippedResult(p.engine, spec, `failed: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`)
       }
       fs.rmSync(dir, { recursive: true, force: true })
       const total = (performance.now() - t0) / 1000

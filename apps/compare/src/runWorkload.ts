@@ -32,8 +32,8 @@ export interface RunProgress {
 
 // An engine whose writes complete synchronously (better-sqlite3, limit-memtable) would
 // otherwise run the whole loop in microtasks and starve timers (the progress bar) and I/O.
+// Writers yield rarely, so that groups of limit-sync stay whole.
 const yieldEvery = 4096
-const readerYieldEvery = 32
 const scanEvery = 16
 const scanLength = 100
 const preloadConcurrency = 64
@@ -85,7 +85,10 @@ const reader = async (db: EngineHandle, spec: RunSpec, stopped: () => boolean): 
     const n = Math.floor(random() * preloadKeys)
     if (reads % scanEvery === 0) await scan.call(db, makeKey(n, spec.keySize), makeKey(n + scanLength, spec.keySize), scanLength)
     else await get.call(db, makeKey(n, spec.keySize))
-    if (++reads % readerYieldEvery === 0) await yieldToLoop()
+    reads++
+    // One read per event-loop turn: a reader that completes synchronously (lmdb, sqlite,
+    // memtable hits) must not take many turns' worth of time from the writers' I/O callbacks.
+    await yieldToLoop()
   }
   return reads
 }

@@ -29,8 +29,13 @@ export const machineInfo = (): { cpus: number; memGiB: number; platform: string;
   }
 }
 
-/** libuv reads UV_THREADPOOL_SIZE once, at its first use of the pool; its default is 4. */
-export const uvThreadpoolSize = (): number => {
+/**
+ * libuv's thread pool size, which caps how many native-addon writes (classic-level,
+ * rocksdb) run at once on Node: UV_THREADPOOL_SIZE, read once at the pool's first use,
+ * or libuv's default 4. Null on Bun and Deno, which run addon work on pools of their own.
+ */
+export const uvThreadpoolSize = (): number | null => {
+  if (runtimeName() !== "node") return null
   const n = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? "", 10)
   return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4
 }

@@ -36,6 +36,7 @@ const config: CompareConfig = {
   writers: [1, 4],
   ops: 100,
   budgetSeconds: null,
+  warmUp: false,
 }
 
 let browser: Browser | undefined

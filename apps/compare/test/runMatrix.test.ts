@@ -21,6 +21,7 @@ const tiny: CompareConfig = {
   writers: [1, 4],
   ops: 200,
   budgetSeconds: null,
+  warmUp: false,
 }
 
 const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "compare-test-"))
@@ -83,21 +84,40 @@ describe("runMatrix", () => {
     expect(ok.every((r) => r.skipped === null && r.ops === 200)).toBe(true)
   })
 
-  it("reports the four writepath strategies as skipped while @writepath/db has no open()", async () => {
+  it("runs the four writepath strategies through @writepath/db (or reports why not)", async () => {
     const db = (await import("@writepath/db")) as Record<string, unknown>
-    const results = await runMatrix({
+    const config = {
       ...tiny,
       engines: ["writepath"],
-      strategies: ["classic", "pipelined", "two-queue", "concurrent-memtable"],
-    })
+      strategies: writepathEngines.map((e) => e.strategy),
+      workloads: ["fillrandom", "txn"],
+      writers: [4],
+    } as const
+    const results = await runMatrix(config as unknown as CompareConfig)
+    // workload x mode x strategy, in that order
     expect(results.map((r) => r.strategy)).toEqual(
-      Array(12)
+      Array(4)
         .fill(writepathEngines.map((e) => e.strategy))
         .flat(),
     )
-    if (typeof db.open !== "function") expect(new Set(results.map((r) => r.skipped))).toEqual(new Set(["engine not built yet"]))
-    else expect(results.some((r) => r.skipped === null)).toBe(true)
-  })
+    if (typeof db.open !== "function") {
+      expect(new Set(results.map((r) => r.skipped))).toEqual(new Set(["engine not built yet"]))
+      return
+    }
+    const ran = results.filter((r) => r.skipped === null)
+    expect(ran.map((r) => `${r.workload} ${r.strategy}`)).toEqual([
+      ...Array(2).fill(["fillrandom classic", "fillrandom pipelined", "fillrandom two-queue", "fillrandom concurrent-memtable"]).flat(),
+      "txn two-queue",
+      "txn two-queue",
+    ])
+    for (const r of ran) {
+      expect(r.ops).toBe(200)
+      expect(r.groups?.count).toBeGreaterThan(0)
+      // Sync runs (transactions too) reach the WAL's fdatasync; the others never do.
+      if (r.sync) expect(r.walSyncs).toBeGreaterThan(0)
+      else expect(r.walSyncs).toBe(0)
+    }
+  }, 120_000)
 })
 
 describe("report", () => {

@@ -32,6 +32,12 @@ export const sqlite: Engine = {
   async probe() {
     const m = await importOptional<SqliteModule>("better-sqlite3")
     if (!m.ok) return m.reason
+    // Bun loads the package but refuses to construct a database: find out here, not mid-matrix.
+    try {
+      new m.module.default(":memory:").close()
+    } catch (e) {
+      return `better-sqlite3 cannot open a database here: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`
+    }
     loaded = m.module
     return null
   },

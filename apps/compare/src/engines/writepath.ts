@@ -4,12 +4,12 @@
  *   const db = await open({ path, strategy })
  *   await db.put(key, value, { sync }); await db.get(key)
  *   for await (const [k, v] of db.iterator({ gte, lt })) ...
- *   const t = db.beginTransaction({ name }); t.put(k, v); await t.prepare(); await t.commit()
+ *   const t = db.beginTransaction({ name, writeOptions: { sync } }); t.put(k, v); await t.prepare(); await t.commit()
  *   db.stats() -> { groups, meanGroupSize, walSyncs, ... }; await db.close()
  *
- * The package is loaded at run time and each strategy reports "engine not built yet" as
- * its skip reason until it exports `open`; the interfaces below are the API this adapter
- * was written against, checked only by that probe.
+ * The package is loaded at run time (each strategy reports "engine not built yet" as its
+ * skip reason if it does not export `open`), so this app type-checks and runs whatever
+ * state the engine is in; the interfaces below are the part of its API this adapter uses.
  */
 import type { Engine, EngineHandle, EngineStats } from "../Engine.ts"
 import { importOptional } from "./importOptional.ts"
@@ -26,7 +26,7 @@ interface WritepathDb {
   put(key: Uint8Array, value: Uint8Array, options?: { sync?: boolean }): Promise<void>
   get(key: Uint8Array): Promise<Uint8Array | undefined>
   iterator(options: { gte: Uint8Array; lt: Uint8Array }): AsyncIterable<readonly [Uint8Array, Uint8Array]>
-  beginTransaction(options: { name: string; sync?: boolean }): WritepathTxn
+  beginTransaction(options: { name: string; writeOptions?: { sync?: boolean } }): WritepathTxn
   stats(): { groups: number; meanGroupSize: number; walSyncs: number }
   close(): Promise<void>
 }
@@ -63,7 +63,8 @@ const writepathEngine = (strategy: Strategy): Engine => ({
         for await (const _ of db.iterator({ gte, lt })) if (++n >= limit) break
         return n
       },
-      beginTransaction: (name, { sync }) => db.beginTransaction({ name, sync }),
+      // The transaction's write options apply to its prepare and its commit.
+      beginTransaction: (name, { sync }) => db.beginTransaction({ name, writeOptions: { sync } }),
       stats(): EngineStats {
         const s = db.stats()
         return { groups: s.groups, meanGroupSize: s.meanGroupSize, walSyncs: s.walSyncs }
