@@ -301,12 +301,11 @@ export class LogWriter {
       b[h + 10] = ln >>> 24
     }
     const d = h + hs
-    if (n <= 32) {
-      // A view + set costs more than a short copy loop.
-      for (let i = 0; i < n; i++) b[d + i] = payload[p + i]!
-    } else {
-      b.set(payload.subarray(p, p + n), d)
-    }
+    // Measured on Node, Bun and Deno for 128-byte records: set(whole array) < set(subarray) <
+    // a copy loop; the view allocation is only paid for fragments of a larger payload.
+    if (p === 0 && n === payload.length) b.set(payload, d)
+    else if (n <= 16) for (let i = 0; i < n; i++) b[d + i] = payload[p + i]!
+    else b.set(payload.subarray(p, p + n), d)
     this.len = d + n
     this.blockOffset += hs + n
   }
