@@ -26,7 +26,7 @@ import {
 } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import { assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
+import { Arrivals, assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
 
 /** How members of a parallel group insert their own batch (ConcurrentMemtable). */
 export interface ParallelInserter {
@@ -41,7 +41,7 @@ export class ClassicWriteImpl {
   readonly wt: WriteThreadImpl
   private readonly parallel: ParallelInserter | undefined
   /** Size of the last group this queue committed: the adaptive-yield signal. */
-  private lastGroupSize = 1
+  private readonly arrivals = new Arrivals()
 
   constructor(env: WritePathEnvService, wt: WriteThreadImpl, parallel?: ParallelInserter) {
     this.env = env
@@ -57,7 +57,7 @@ export class ClassicWriteImpl {
       lowPri: options.lowPri,
       disableMemtable,
     })
-    await this.writeImpl(w)
+    await this.arrivals.track(() => this.writeImpl(w))
     const status = w.finalStatus()
     if (status !== undefined) throw status
   }
@@ -79,7 +79,7 @@ export class ClassicWriteImpl {
 
   private async lead(w: Writer): Promise<void> {
     const { env, wt } = this
-    if (this.lastGroupSize > 1) {
+    if (this.arrivals.othersInFlight) {
       env.stats.leaderYields++
       await yieldToArrivals() // YIELD 2
     }
@@ -87,7 +87,7 @@ export class ClassicWriteImpl {
     let status = pre instanceof Promise ? await pre : pre // YIELD 3
     const group = new WriteGroup()
     wt.enterAsBatchGroupLeader(w, group)
-    this.lastGroupSize = group.size
+    this.arrivals.formed(group.size)
     if (status !== undefined) {
       wt.exitAsBatchGroupLeader(group, status)
       return

@@ -64,14 +64,45 @@ export const assignSequences = (group: WriteGroup, first: number): void => {
 }
 
 /**
- * A macrotask boundary. In one isolate, writers "arrive" only when their code runs:
- * the members a leader just released re-enter the queue in the microtasks that follow
- * its exit, so a new leader that formed its group at once would take only the writers
- * already queued (steady state: two alternating half-size groups). Yielding once lets
- * every pending continuation run and enqueue first. This is the isolate's counterpart
- * of RocksDB's adaptive yield (`enable_write_thread_adaptive_yield`): it is taken only
- * when the previous group had company, so a lone writer never pays for it.
+ * When a new leader should let other writers arrive before it forms its group.
+ *
+ * In one isolate, writers "arrive" only when their code runs. A non-sync write runs
+ * start to finish without yielding, so without help every group would have one member;
+ * and the members a leader just released re-enter the queue only in the microtasks
+ * after its exit, so a new leader that formed its group at once would take only the
+ * writers already queued (with sync writes: two alternating half-size groups). The
+ * isolate's counterpart of RocksDB's adaptive yield (`enable_write_thread_adaptive_yield`)
+ * is to yield once, to the next macrotask, so every pending continuation runs and links
+ * first. It is taken only when there is company: other writes of this queue in flight
+ * (started and not yet returned to their caller), or a previous group of more than one
+ * (its members may be on their way back; by the time the first of them leads, the
+ * others have returned and no longer count as in flight). A lone writer never pays.
  */
+export class Arrivals {
+  private inflight = 0
+  private lastGroupSize = 1
+
+  /** Records the size of the group a leader just formed. */
+  formed(size: number): void {
+    this.lastGroupSize = size
+  }
+
+  /** Counts `f` as in flight from its call until its caller resumes. */
+  async track(f: () => Promise<void>): Promise<void> {
+    this.inflight++
+    try {
+      await f()
+    } finally {
+      this.inflight--
+    }
+  }
+
+  /** True when other writes are in flight: the leader should `yieldToArrivals` first. */
+  get othersInFlight(): boolean {
+    return this.inflight > 1 || this.lastGroupSize > 1
+  }
+}
+
 export const yieldToArrivals = (): Promise<void> =>
   new Promise((resolve) => {
     setImmediate(resolve)

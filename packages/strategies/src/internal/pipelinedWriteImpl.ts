@@ -22,12 +22,12 @@ import {
 } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import { assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
+import { Arrivals, assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
 
 export class PipelinedWriteImpl {
   private readonly env: WritePathEnvService
   readonly wt: WriteThreadImpl
-  private lastGroupSize = 1
+  private readonly arrivals = new Arrivals()
   private readonly drain: () => Promise<void> | undefined
 
   constructor(env: WritePathEnvService, wt: WriteThreadImpl) {
@@ -44,7 +44,7 @@ export class PipelinedWriteImpl {
       lowPri: options.lowPri,
       disableMemtable,
     })
-    await this.writeImpl(w)
+    await this.arrivals.track(() => this.writeImpl(w))
     const status = w.finalStatus()
     if (status !== undefined) throw status
   }
@@ -55,7 +55,7 @@ export class PipelinedWriteImpl {
     if (joined !== undefined) await joined // YIELD 1
 
     if (w.state === STATE_GROUP_LEADER) {
-      if (this.lastGroupSize > 1) {
+      if (this.arrivals.othersInFlight) {
         env.stats.leaderYields++
         await yieldToArrivals() // YIELD 2
       }
@@ -63,7 +63,7 @@ export class PipelinedWriteImpl {
       let status: WriteStatus = pre instanceof Promise ? await pre : pre // YIELD 2
       const group = new WriteGroup()
       wt.enterAsBatchGroupLeader(w, group)
-      this.lastGroupSize = group.size
+      this.arrivals.formed(group.size)
       if (status === undefined) {
         const { total } = countGroup(group)
         // Sequences handed out by the WAL stage run ahead of publication (`UpdateLastSequence`).

@@ -14,12 +14,12 @@ import type { WriteBatch } from "@writepath/batch"
 import { STATE_COMPLETED, STATE_GROUP_LEADER, stateName, WriteGroup, Writer, type WriteThreadImpl } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import { assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
+import { Arrivals, assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
 
 export class WalOnlyWriteImpl {
   private readonly env: WritePathEnvService
   readonly wt: WriteThreadImpl
-  private lastGroupSize = 1
+  private readonly arrivals = new Arrivals()
 
   constructor(env: WritePathEnvService, wt: WriteThreadImpl) {
     this.env = env
@@ -34,11 +34,17 @@ export class WalOnlyWriteImpl {
       lowPri: options.lowPri,
       disableMemtable: true,
     })
+    await this.arrivals.track(() => this.writeImpl(w))
+    const status = w.finalStatus()
+    if (status !== undefined) throw status
+  }
+
+  private async writeImpl(w: Writer): Promise<void> {
     const { env, wt } = this
     const joined = wt.joinBatchGroup(w)
     if (joined !== undefined) await joined
     if (w.state === STATE_GROUP_LEADER) {
-      if (this.lastGroupSize > 1) {
+      if (this.arrivals.othersInFlight) {
         env.stats.leaderYields++
         await yieldToArrivals()
       }
@@ -46,7 +52,7 @@ export class WalOnlyWriteImpl {
       let status = pre instanceof Promise ? await pre : pre
       const group = new WriteGroup()
       wt.enterAsBatchGroupLeader(w, group)
-      this.lastGroupSize = group.size
+      this.arrivals.formed(group.size)
       if (status === undefined) {
         // Sequences are consumed (see countGroup) but never published by this queue.
         const { total } = countGroup(group)
@@ -62,7 +68,5 @@ export class WalOnlyWriteImpl {
       wt.exitAsBatchGroupLeader(group, status)
     }
     if (w.state !== STATE_COMPLETED && w.state !== STATE_GROUP_LEADER) throw new Error(`WAL-only writer ended as ${stateName(w.state)}`)
-    const status = w.finalStatus()
-    if (status !== undefined) throw status
   }
 }
