@@ -2,6 +2,7 @@
 import type { Suite } from "./harness.ts"
 import { batchSuite } from "./suites/batch.ts"
 import { coreQueueSuite } from "./suites/coreQueue.ts"
+import { dbSuite } from "./suites/db.ts"
 import { fileSystemSuite } from "./suites/fileSystem.ts"
 import { memtableSuite } from "./suites/memtable.ts"
 import { walSuite } from "./suites/wal.ts"
@@ -9,6 +10,7 @@ import { walSuite } from "./suites/wal.ts"
 export const allSuites: ReadonlyArray<readonly [string, Suite]> = [
   ["batch", batchSuite],
   ["coreQueue", coreQueueSuite],
+  ["db", dbSuite],
   ["fileSystem", fileSystemSuite],
   ["memtable", memtableSuite],
   ["wal", walSuite],

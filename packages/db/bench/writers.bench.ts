@@ -27,7 +27,8 @@ const WRITERS = Number(values.writers)
 const strategies = values.strategies.split(",")
 const syncModes = values.sync === "both" ? [false, true] : [values.sync === "on"]
 
-const percentile = (sorted: Float64Array, p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
 
 const fdatasyncLatency = (dir: string, n = 200): { p50Micros: number; p99Micros: number } => {
   const file = path.join(dir, "fdatasync-probe")
@@ -118,7 +119,9 @@ console.log(
       syncBoundOpsPerSec: bound,
       results: results.map((r) => ({
         ...r,
-        ...(r.sync ? { ratioToSyncBound: +(r.opsPerSec / bound).toFixed(2), groupSizeToWriters: +(r.meanGroupSize / WRITERS).toFixed(2) } : {}),
+        ...(r.sync
+          ? { ratioToSyncBound: +(r.opsPerSec / bound).toFixed(2), groupSizeToWriters: +(r.meanGroupSize / WRITERS).toFixed(2) }
+          : {}),
       })),
     },
     null,

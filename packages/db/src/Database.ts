@@ -31,7 +31,10 @@ export interface IteratorOptions {
 
 export interface DbStats {
   readonly strategy: string
+  /** LastSequence: the newest write readers can see. */
   readonly lastSequence: number
+  /** Sequences handed out so far (WAL-only writes such as prepares consume them without publishing). */
+  readonly lastAllocatedSequence: number
   /** Main-queue groups committed and their mean size. */
   readonly groups: number
   readonly meanGroupSize: number
@@ -202,6 +205,7 @@ export class Database {
     return {
       strategy: this.impl.strategy.name,
       lastSequence: this.impl.versions.lastPublished,
+      lastAllocatedSequence: this.impl.versions.lastAllocated,
       groups: s.groups,
       meanGroupSize: s.groups === 0 ? 0 : s.groupMembers / s.groups,
       walRecords: s.walRecords,
