@@ -31,7 +31,7 @@ const opText = (op: DumpOp): string => {
   if (op.end !== undefined) parts.push(`end=${printable(op.end)}`)
   if (op.xid !== undefined) parts.push(`xid=${printable(op.xid)}`)
   if (op.value !== undefined)
-    parts.push(`value=${printable(op.value.length > 200 ? `${op.value.slice(0, 200)}…(${op.value.length})` : op.value)}`)
+    parts.push(`value=${printable(op.value.length > 64 ? `${op.value.slice(0, 64)}…(${op.value.length})` : op.value)}`)
   return parts.join(" ")
 }
 
