@@ -7,10 +7,10 @@
  * last writer finished. Open, preload and close are outside the timed part.
  */
 import { performance } from "node:perf_hooks"
-import { setImmediate as yieldToLoop } from "node:timers/promises"
 import type { Engine, EngineHandle, EngineStats } from "./Engine.ts"
 import { LatencyRecorder } from "./LatencyRecorder.ts"
 import type { Result } from "./Report.ts"
+import { makeTurnGuard, type TurnGuard } from "./turnGuard.ts"
 import { keyStream, makeKey, needsPreload, preloadKeys, valueSource, type Workload, xorshift } from "./Workload.ts"
 
 export interface RunSpec {
@@ -30,10 +30,6 @@ export interface RunProgress {
   done: number
 }
 
-// An engine whose writes complete synchronously (better-sqlite3, limit-memtable) would
-// otherwise run the whole loop in microtasks and starve timers (the progress bar) and I/O.
-// Writers yield rarely, so that groups of limit-sync stay whole.
-const yieldEvery = 4096
 const scanEvery = 16
 const scanLength = 100
 const preloadConcurrency = 64
@@ -76,7 +72,7 @@ const preload = async (engine: Engine, dir: string, spec: RunSpec): Promise<void
   await db.close()
 }
 
-const reader = async (db: EngineHandle, spec: RunSpec, stopped: () => boolean): Promise<number> => {
+const reader = async (db: EngineHandle, spec: RunSpec, stopped: () => boolean, guard: TurnGuard): Promise<number> => {
   const { get, scan } = db
   if (get === undefined || scan === undefined) throw new Error("engine has no get/scan")
   const random = xorshift(7)
@@ -86,9 +82,8 @@ const reader = async (db: EngineHandle, spec: RunSpec, stopped: () => boolean): 
     if (reads % scanEvery === 0) await scan.call(db, makeKey(n, spec.keySize), makeKey(n + scanLength, spec.keySize), scanLength)
     else await get.call(db, makeKey(n, spec.keySize))
     reads++
-    // One read per event-loop turn: a reader that completes synchronously (lmdb, sqlite,
-    // memtable hits) must not take many turns' worth of time from the writers' I/O callbacks.
-    await yieldToLoop()
+    const turn = guard(performance.now())
+    if (turn !== undefined) await turn
   }
   return reads
 }
@@ -114,6 +109,7 @@ export const runWorkload = async (engine: Engine, dir: string, spec: RunSpec, pr
     const before = db.stats?.()
     const start = performance.now()
     const deadline = spec.seconds === null ? Number.POSITIVE_INFINITY : start + spec.seconds * 1000
+    const guard = makeTurnGuard()
     let next = 0
     let writersLeft = spec.writers
     // The first failure stops every writer, so nothing writes to the engine after close.
@@ -135,8 +131,11 @@ export const runWorkload = async (engine: Engine, dir: string, spec: RunSpec, pr
           const t0 = performance.now()
           if (t0 >= deadline || failure !== undefined) break
           await write(i, w)
-          latency.record((performance.now() - t0) * 1000)
-          if (++progress.done % yieldEvery === 0) await yieldToLoop()
+          const t1 = performance.now()
+          latency.record((t1 - t0) * 1000)
+          progress.done++
+          const turn = guard(t1)
+          if (turn !== undefined) await turn
         }
       } catch (error) {
         failure ??= { error }
@@ -147,7 +146,7 @@ export const runWorkload = async (engine: Engine, dir: string, spec: RunSpec, pr
 
     const reading =
       spec.workload === "readwhilewriting"
-        ? reader(db, spec, () => writersLeft === 0).catch((error: unknown) => {
+        ? reader(db, spec, () => writersLeft === 0, guard).catch((error: unknown) => {
             failure ??= { error }
             return 0
           })

@@ -33,9 +33,11 @@ describe("runWorkload", () => {
     const r = await runWorkload(engine, tempDir(), spec)
     expect(r.ops).toBe(1000)
     expect(engine.maxInFlight).toBe(8)
-    expect(r.groups?.count).toBe(125) // every writer issues within one turn: groups of 8
-    expect(r.groups?.meanSize).toBe(8)
-    expect(r.walSyncs).toBe(125)
+    // Every writer issues within one turn: groups of 8 (a slow turn can split one).
+    expect(r.groups?.count).toBeGreaterThanOrEqual(125)
+    expect(r.groups?.count).toBeLessThanOrEqual(130)
+    expect(r.groups?.meanSize).toBeGreaterThan(7.6)
+    expect(r.walSyncs).toBe(r.groups?.count)
     expect(r.latencyUs.p50).toBeGreaterThan(0)
   })
 
