@@ -1,14 +1,13 @@
 /**
- * LogReader: reads logical records back from a WAL (`log::Reader`, `db/log_reader.cc`).
+ * LogReader: reads logical records back from a WAL (`log::Reader::ReadRecord`,
+ * `db/log_reader.cc`). The block/fragment layer is `internal/blockReader.ts`.
  *
- * Owns: one 32 KiB block buffer (`block[bufStart..bufEnd)` is RocksDB's `buffer_`), the
- * scratch buffer that joins fragments, the file offset after the buffer
- * (`endOfBufferOffset`), EOF/read-error flags, and what it learned from metadata records
- * (timestamp sizes, predecessor WAL info, recycled).
+ * Owns: the BlockReader, the scratch buffer that joins fragments, the drop list, and what it
+ * learned from metadata records (timestamp sizes, predecessor WAL info).
  *
  * Invariants:
- *  1. The buffer only ever holds bytes of one block: the reader reads whole blocks
- *     (the last may be partial) and a block trailer shorter than a header is skipped.
+ *  1. `scratch[0..scratchLen)` holds only the fragments of the record in progress (a FIRST
+ *     and its MIDDLEs); it is emptied whenever a record is returned or given up on.
  *  2. A record is returned only if every fragment's CRC matched (when `checksum`) and its
  *     fragments came in FULL or FIRST MIDDLE* LAST order: a FIRST of one record is never
  *     joined with a LAST of another, whatever lies between them.
@@ -18,14 +17,23 @@
  *
  * Synchronous: reads through `LogSource.read`; nothing here yields.
  */
-import { extend as crcExtend, unmask } from "./Crc32c.ts"
-import type { ReadableLogFile } from "./LogFile.ts"
-import { isRecyclableType, kBlockSize, kHeaderSize, kRecordTypeSafeIgnoreMask, kRecyclableHeaderSize, RecordType } from "./LogFormat.ts"
+import {
+  BlockReader,
+  kBadHeader,
+  kBadRecord,
+  kBadRecordChecksum,
+  kBadRecordLen,
+  kBadRecyclableInLegacy,
+  kEof,
+  kOldRecord,
+  type LogSource,
+  u32,
+} from "./internal/blockReader.ts"
+import { kBlockSize, kRecordTypeSafeIgnoreMask, RecordType } from "./LogFormat.ts"
 import { reportsTornTail, WalRecoveryMode } from "./RecoveryMode.ts"
 import { type DroppedRegion, IOError, WalNotSupported } from "./WalError.ts"
 
-/** Where the reader gets bytes: a ReadableLogFile, or `bytesSource(bytes)`. */
-export type LogSource = Pick<ReadableLogFile, "read">
+export type { LogSource }
 
 /** A LogSource over bytes in memory. */
 export const bytesSource = (bytes: Uint8Array): LogSource => ({
@@ -68,47 +76,18 @@ export interface PredecessorWalInfo {
   readonly lastSequence: bigint
 }
 
-// Internal results of readPhysicalRecord beyond the record types (log_reader.h).
-const kEof = 256
-const kBadRecord = 257
-const kBadHeader = 258
-const kOldRecord = 259
-const kBadRecordLen = 260
-const kBadRecordChecksum = 261
-const kBadRecyclableInLegacy = 262
-
-const u32 = (b: Uint8Array, i: number): number => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0
-
 const u64 = (b: Uint8Array, i: number): bigint => BigInt(u32(b, i)) | (BigInt(u32(b, i + 4)) << 32n)
 
 export class LogReader {
   // Constant after construction.
-  private readonly source: LogSource
   private readonly logNumber: number
   private readonly mode: WalRecoveryMode
   private readonly checksum: boolean
   private readonly reporter: ((drop: ReaderDrop) => void) | undefined
 
-  // The block buffer: buffer_ = block[bufStart..bufEnd).
-  private readonly block = new Uint8Array(kBlockSize)
-  private bufStart = 0
-  private bufEnd = 0
-  private eof = false
-  private readError = false
-  /** Bytes of the partial last block read when EOF was hit (0 = EOF on a block boundary). */
-  private eofOffset = 0
-  private endOfBufferOffset: number
+  /** The physical layer: blocks and fragments. */
+  private readonly br: BlockReader
   private lastRecordOffset_ = 0
-  private firstRecordRead = false
-  private recycled_ = false
-
-  // Out-parameters of readPhysicalRecord.
-  private fragStart = 0
-  private fragEnd = 0
-  private dropSize = 0
-  private dropOffset = 0
-
-  private lastReadError: unknown
 
   private scratch = new Uint8Array(256)
   private scratchLen = 0
@@ -123,14 +102,17 @@ export class LogReader {
   predecessorWalInfo: PredecessorWalInfo | undefined
 
   constructor(source: LogSource, options: LogReaderOptions = {}, initialOffset = 0) {
-    this.source = source
     this.logNumber = options.logNumber ?? 0
     this.mode = options.recoveryMode ?? WalRecoveryMode.kPointInTimeRecovery
     this.checksum = options.checksum ?? true
     this.reporter = options.reporter
     // REQUIRES: initialOffset is a block boundary (the reader parses whole blocks).
     if (initialOffset % kBlockSize !== 0) throw new RangeError(`initialOffset ${initialOffset} is not a multiple of ${kBlockSize}`)
-    this.endOfBufferOffset = initialOffset
+    this.br = new BlockReader(source, this.logNumber, options.checksum ?? true, initialOffset, (bytes, offset, error) => {
+      const drop: ReaderDrop = { ...this.region(bytes, readErrorReason(error), offset, "IOError"), reported: true }
+      this.drops.push(drop)
+      this.reporter?.(drop)
+    })
   }
 
   /** Offset of the last record returned (`LastRecordOffset`). */
@@ -140,22 +122,22 @@ export class LogReader {
 
   /** Offset just past the last physical record consumed (`LastRecordEnd`). */
   get lastRecordEnd(): number {
-    return this.endOfBufferOffset - (this.bufEnd - this.bufStart)
+    return this.br.lastRecordEnd
   }
 
   /** True once a recyclable header was seen at the start of the log. */
   get recycled(): boolean {
-    return this.recycled_
+    return this.br.recycled
   }
 
   /** True while the reader has seen the end of the file (`IsEOF`). */
   get isEof(): boolean {
-    return this.eof
+    return this.br.eof
   }
 
   /** True after a read failed; the reader then only returns EOF. */
   get hadReadError(): boolean {
-    return this.readError
+    return this.br.readError
   }
 
   /**
@@ -169,9 +151,9 @@ export class LogReader {
     let fragments: number[] = []
     for (;;) {
       const physicalRecordOffset = this.lastRecordEnd
-      this.dropSize = 0
-      const type = this.readPhysicalRecord()
-      const fragLen = this.fragEnd - this.fragStart
+      this.br.dropSize = 0
+      const type = this.br.readPhysicalRecord()
+      const fragLen = this.br.fragEnd - this.br.fragStart
       switch (type) {
         case RecordType.kFullType:
         case RecordType.kRecyclableFullType:
@@ -181,8 +163,8 @@ export class LogReader {
           }
           this.scratchLen = 0
           this.lastRecordOffset_ = physicalRecordOffset
-          this.firstRecordRead = true
-          return { data: this.block.slice(this.fragStart, this.fragEnd), offset: physicalRecordOffset, fragments: [type] }
+          this.br.firstRecordRead = true
+          return { data: this.br.block.slice(this.br.fragStart, this.br.fragEnd), offset: physicalRecordOffset, fragments: [type] }
 
         case RecordType.kFirstType:
         case RecordType.kRecyclableFirstType:
@@ -214,7 +196,7 @@ export class LogReader {
             this.appendScratch()
             fragments.push(type)
             this.lastRecordOffset_ = prospectiveRecordOffset
-            this.firstRecordRead = true
+            this.br.firstRecordRead = true
             const data = this.scratch.slice(0, this.scratchLen)
             this.scratchLen = 0
             return { data, offset: prospectiveRecordOffset, fragments }
@@ -222,13 +204,13 @@ export class LogReader {
           break
 
         case RecordType.kSetCompressionType: {
-          const compression = fragLen >= 1 ? this.block[this.fragStart]! : -1
+          const compression = fragLen >= 1 ? this.br.block[this.br.fragStart]! : -1
           if (compression !== 0) {
             // RocksDB streams ZSTD-compressed fragments after this record; we cannot decode them,
             // and returning the compressed bytes as records would return data never written.
             throw new WalNotSupported({ reason: `WAL compression type ${compression} is not supported`, logNumber: this.logNumber })
           }
-          if (this.firstRecordRead) this.report(fragLen, "SetCompressionType not the first record", physicalRecordOffset)
+          if (this.br.firstRecordRead) this.report(fragLen, "SetCompressionType not the first record", physicalRecordOffset)
           this.scratchLen = 0
           this.lastRecordOffset_ = physicalRecordOffset
           break
@@ -241,11 +223,11 @@ export class LogReader {
           if (fragLen !== 24) {
             this.report(fragLen, "could not decode PredecessorWALInfoType record", physicalRecordOffset)
           } else {
-            const s = this.fragStart
+            const s = this.br.fragStart
             this.predecessorWalInfo = {
-              logNumber: u64(this.block, s),
-              sizeBytes: u64(this.block, s + 8),
-              lastSequence: u64(this.block, s + 16),
+              logNumber: u64(this.br.block, s),
+              sizeBytes: u64(this.br.block, s + 8),
+              lastSequence: u64(this.br.block, s + 16),
             }
           }
           break
@@ -261,8 +243,8 @@ export class LogReader {
           break
 
         case kBadHeader:
-          if (reportsTornTail(this.mode)) this.report(this.dropSize, "truncated header", this.dropOffset)
-          else this.note(this.dropSize, "truncated header", this.dropOffset)
+          if (reportsTornTail(this.mode)) this.report(this.br.dropSize, "truncated header", this.br.dropOffset)
+          else this.note(this.br.dropSize, "truncated header", this.br.dropOffset)
           return this.endOfLog(inFragmentedRecord, prospectiveRecordOffset, "error reading trailing data due to encountering EOF")
 
         case kEof:
@@ -272,10 +254,10 @@ export class LogReader {
           if (this.mode !== WalRecoveryMode.kSkipAnyCorruptedRecords) {
             // A record from the file's previous life: the new data ends here.
             if (!inFragmentedRecord && this.mode === WalRecoveryMode.kPointInTimeRecovery) this.oldLogRecord = true
-            this.note(this.dropSize, "old record from a recycled log", physicalRecordOffset)
+            this.note(this.br.dropSize, "old record from a recycled log", physicalRecordOffset)
             return this.endOfLog(inFragmentedRecord, prospectiveRecordOffset, "error reading trailing data due to encountering old record")
           }
-          this.note(this.dropSize, "old record from a recycled log", physicalRecordOffset)
+          this.note(this.br.dropSize, "old record from a recycled log", physicalRecordOffset)
           if (inFragmentedRecord) {
             this.report(this.scratchLen, "error in middle of record", prospectiveRecordOffset)
             inFragmentedRecord = false
@@ -294,7 +276,7 @@ export class LogReader {
         case kBadRecyclableInLegacy:
           // RocksDB returns kBadRecord here without consuming the header; we drop the rest of the
           // block (as for a checksum error) and report it, so nothing is lost silently.
-          this.report(this.dropSize, "recyclable record in a log that did not start with one", this.dropOffset)
+          this.report(this.br.dropSize, "recyclable record in a log that did not start with one", this.br.dropOffset)
           if (inFragmentedRecord) {
             this.report(this.scratchLen, "error in middle of record", prospectiveRecordOffset)
             inFragmentedRecord = false
@@ -304,19 +286,19 @@ export class LogReader {
 
         case kBadRecordLen:
         case kBadRecordChecksum:
-          if (type === kBadRecordLen && this.eof) {
-            if (reportsTornTail(this.mode)) this.report(this.dropSize, "truncated record body", this.dropOffset)
-            else this.note(this.dropSize, "truncated record body", this.dropOffset)
+          if (type === kBadRecordLen && this.br.eof) {
+            if (reportsTornTail(this.mode)) this.report(this.br.dropSize, "truncated record body", this.br.dropOffset)
+            else this.note(this.br.dropSize, "truncated record body", this.br.dropOffset)
             this.scratchLen = 0
             return undefined
           }
-          if (this.recycled_ && this.mode === WalRecoveryMode.kTolerateCorruptedTailRecords) {
+          if (this.br.recycled && this.mode === WalRecoveryMode.kTolerateCorruptedTailRecords) {
             // In a recycled file, garbage after the new data is expected: treat it as the end.
-            this.note(this.dropSize, type === kBadRecordLen ? "bad record length" : "checksum mismatch", this.dropOffset)
+            this.note(this.br.dropSize, type === kBadRecordLen ? "bad record length" : "checksum mismatch", this.br.dropOffset)
             this.scratchLen = 0
             return undefined
           }
-          this.report(this.dropSize, type === kBadRecordLen ? "bad record length" : "checksum mismatch", this.dropOffset)
+          this.report(this.br.dropSize, type === kBadRecordLen ? "bad record length" : "checksum mismatch", this.br.dropOffset)
           if (inFragmentedRecord) {
             this.report(this.scratchLen, "error in middle of record", prospectiveRecordOffset)
             inFragmentedRecord = false
@@ -340,33 +322,7 @@ export class LogReader {
    * of the partial block so that parsing stays block-aligned. No effect after a read error.
    */
   unmarkEof(): void {
-    if (this.readError) return
-    this.eof = false
-    if (this.eofOffset === 0) return
-    // consumed + buffered + remaining == kBlockSize: move what is buffered back to its place
-    // in the block, then read the rest of the block behind it.
-    const buffered = this.bufEnd - this.bufStart
-    const consumed = this.eofOffset - buffered
-    if (this.bufStart !== consumed) this.block.copyWithin(consumed, this.bufStart, this.bufEnd)
-    const remaining = kBlockSize - this.eofOffset
-    const added = this.readFully(this.endOfBufferOffset, this.eofOffset, remaining)
-    if (this.lastReadError !== undefined) {
-      // Bytes that arrived before the error are dropped, and the reader stops at what it has
-      // buffered: the records already in the buffer are still returned.
-      this.readError = true
-      this.endOfBufferOffset += added
-      if (added > 0) this.reportReadError(added, this.endOfBufferOffset - added)
-      return
-    }
-    this.endOfBufferOffset += added
-    this.bufStart = consumed
-    this.bufEnd = this.eofOffset + added
-    if (added < remaining) {
-      this.eof = true
-      this.eofOffset += added
-    } else {
-      this.eofOffset = 0
-    }
+    this.br.unmarkEof()
   }
 
   private endOfLog(inFragmentedRecord: boolean, prospectiveRecordOffset: number, reason: string): undefined {
@@ -385,9 +341,9 @@ export class LogReader {
       this.report(fragLen, "could not decode user-defined timestamp size record", offset)
       return
     }
-    for (let i = this.fragStart; i < this.fragEnd; i += 6) {
-      const cf = u32(this.block, i)
-      const size = this.block[i + 4]! | (this.block[i + 5]! << 8)
+    for (let i = this.br.fragStart; i < this.br.fragEnd; i += 6) {
+      const cf = u32(this.br.block, i)
+      const size = this.br.block[i + 4]! | (this.br.block[i + 5]! << 8)
       const known = this.timestampSizes.get(cf)
       if (known !== undefined && known !== size) {
         this.report(fragLen, `timestamp size of column family ${cf} changed from ${known} to ${size}`, offset)
@@ -398,13 +354,13 @@ export class LogReader {
   }
 
   private appendScratch(): void {
-    const n = this.fragEnd - this.fragStart
+    const n = this.br.fragEnd - this.br.fragStart
     if (this.scratchLen + n > this.scratch.length) {
       const grown = new Uint8Array(Math.max(this.scratch.length * 2, this.scratchLen + n))
       grown.set(this.scratch.subarray(0, this.scratchLen))
       this.scratch = grown
     }
-    this.scratch.set(this.block.subarray(this.fragStart, this.fragEnd), this.scratchLen)
+    this.scratch.set(this.br.block.subarray(this.br.fragStart, this.br.fragEnd), this.scratchLen)
     this.scratchLen += n
   }
 
@@ -424,130 +380,6 @@ export class LogReader {
     const drop: ReaderDrop = { ...this.region(bytes, reason, offset, "Corruption"), reported: false }
     this.drops.push(drop)
     this.reporter?.(drop)
-  }
-
-  /** Reads until `length` bytes or EOF; on a failure returns what arrived and sets `lastReadError`. */
-  private readFully(position: number, offset: number, length: number): number {
-    this.lastReadError = undefined
-    let total = 0
-    while (total < length) {
-      let n: number
-      try {
-        n = this.source.read(position + total, this.block, offset + total, length - total)
-      } catch (e) {
-        this.lastReadError = e
-        break
-      }
-      if (n <= 0) break
-      total += n
-    }
-    return total
-  }
-
-  private reportReadError(bytes: number, offset: number): void {
-    const drop: ReaderDrop = { ...this.region(bytes, readErrorReason(this.lastReadError), offset, "IOError"), reported: true }
-    this.drops.push(drop)
-    this.reporter?.(drop)
-  }
-
-  private clearBuffer(): void {
-    this.bufStart = 0
-    this.bufEnd = 0
-  }
-
-  /** `ReadMore`: 0 when a block was read; otherwise kEof or kBadHeader. */
-  private readMore(): number {
-    if (!this.eof && !this.readError) {
-      // The last read was a full block, so what is left is a trailer to skip.
-      this.clearBuffer()
-      const n = this.readFully(this.endOfBufferOffset, 0, kBlockSize)
-      if (this.lastReadError !== undefined) {
-        // RocksDB drops the whole block it tried to read and stops.
-        this.readError = true
-        this.reportReadError(kBlockSize, this.endOfBufferOffset)
-        this.endOfBufferOffset += n
-        return kEof
-      }
-      this.bufEnd = n
-      this.endOfBufferOffset += n
-      if (n < kBlockSize) {
-        this.eof = true
-        this.eofOffset = n
-      }
-      return 0
-    }
-    // A non-empty buffer here is a header torn by a crash mid-write.
-    const left = this.bufEnd - this.bufStart
-    if (left > 0) {
-      this.dropSize = left
-      this.dropOffset = this.lastRecordEnd
-      this.clearBuffer()
-      return kBadHeader
-    }
-    this.clearBuffer()
-    return kEof
-  }
-
-  /** `ReadPhysicalRecord`: one fragment in `block[fragStart..fragEnd)` and its type, or an internal code. */
-  private readPhysicalRecord(): number {
-    const b = this.block
-    for (;;) {
-      if (this.bufEnd - this.bufStart < kHeaderSize) {
-        const r = this.readMore()
-        if (r !== 0) return r
-        continue
-      }
-      const h = this.bufStart
-      const length = b[h + 4]! | (b[h + 5]! << 8)
-      const type = b[h + 6]!
-      let headerSize = kHeaderSize
-      const recyclable = isRecyclableType(type)
-      if (recyclable) {
-        headerSize = kRecyclableHeaderSize
-        if (this.firstRecordRead && !this.recycled_) return this.dropRest(kBadRecyclableInLegacy)
-        this.recycled_ = true
-        if (this.bufEnd - this.bufStart < kRecyclableHeaderSize) {
-          const r = this.readMore()
-          if (r !== 0) return r
-          continue
-        }
-      }
-      if (headerSize + length > this.bufEnd - this.bufStart) {
-        // Either torn at EOF, or the length field is corrupt; the caller decides by `eof`.
-        return this.dropRest(kBadRecordLen)
-      }
-      if (recyclable && u32(b, h + 7) !== this.logNumber >>> 0) {
-        this.dropSize = headerSize + length
-        this.bufStart += headerSize + length
-        return kOldRecord
-      }
-      if (type === RecordType.kZeroType && length === 0) {
-        // Preallocated (zeroed) file space written by mmap writers: skipped without a report.
-        this.clearBuffer()
-        return kBadRecord
-      }
-      if (this.checksum) {
-        const expected = unmask(u32(b, h))
-        // The type byte, the log number (recyclable) and the payload; not the length.
-        const actual = crcExtend(0, b, h + 6, h + headerSize + length)
-        if (actual !== expected) {
-          // Drop the rest of the block: the length itself may be corrupt, and trusting it could
-          // land on bytes that happen to look like a valid record.
-          return this.dropRest(kBadRecordChecksum)
-        }
-      }
-      this.bufStart += headerSize + length
-      this.fragStart = h + headerSize
-      this.fragEnd = this.fragStart + length
-      return type
-    }
-  }
-
-  private dropRest(code: number): number {
-    this.dropSize = this.bufEnd - this.bufStart
-    this.dropOffset = this.lastRecordEnd
-    this.clearBuffer()
-    return code
   }
 }
 
