@@ -4,7 +4,7 @@
  * kTolerateCorruptedTailRecords and the log number is 123.
  */
 import { describe, expect, it } from "vitest"
-import { kBlockSize, LogReader, LogWriter, RecordType, WalRecoveryMode } from "../src/index.ts"
+import { bytesSource, Crc32c, kBlockSize, LogReader, LogWriter, RecordType, WalNotSupported, WalRecoveryMode } from "../src/index.ts"
 import { bigString, LogTest, numberString, prng, randomSkewedString } from "./logTestHarness.ts"
 
 const { kAbsoluteConsistency } = WalRecoveryMode
@@ -436,5 +436,57 @@ describe.each([
     expect(l.contents()[kBlockSize + 6]).toBe(
       recyclable ? RecordType.kRecyclableUserDefinedTimestampSizeType : RecordType.kUserDefinedTimestampSizeType,
     )
+  })
+})
+
+describe("metadata records", () => {
+  /** Appends one physical record with a legacy header (as RocksDB writes these records). */
+  const physical = (type: number, payload: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(7 + payload.length)
+    const crc = Crc32c.mask(Crc32c.extend(Crc32c.value(Uint8Array.of(type)), payload))
+    new DataView(out.buffer).setUint32(0, crc, true)
+    out[4] = payload.length & 0xff
+    out[5] = payload.length >>> 8
+    out[6] = type
+    out.set(payload, 7)
+    return out
+  }
+  const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]))
+  const read = (bytes: Uint8Array) => {
+    const r = new LogReader(bytesSource(bytes), { logNumber: 1, recoveryMode: "absolute-consistency" })
+    const got: string[] = []
+    for (let rec = r.readRecord(); rec; rec = r.readRecord()) got.push(new TextDecoder().decode(rec.data))
+    return { r, got }
+  }
+  const foo = physical(RecordType.kFullType, new TextEncoder().encode("foo"))
+
+  it("kSetCompressionType with no compression (0) is accepted; a real codec is WalNotSupported, never returned as data", () => {
+    expect(read(concat(physical(RecordType.kSetCompressionType, Uint8Array.of(0, 0, 0, 0)), foo)).got).toEqual(["foo"])
+    const zstd = concat(physical(RecordType.kSetCompressionType, Uint8Array.of(7, 0, 0, 0)), foo)
+    expect(() => read(zstd)).toThrow(WalNotSupported)
+  })
+
+  it("kPredecessorWALInfoType is decoded and skipped", () => {
+    const info = new Uint8Array(24)
+    const dv = new DataView(info.buffer)
+    dv.setBigUint64(0, 41n, true)
+    dv.setBigUint64(8, 4096n, true)
+    dv.setBigUint64(16, 1234n, true)
+    const { r, got } = read(concat(physical(RecordType.kPredecessorWALInfoType, info), foo))
+    expect(got).toEqual(["foo"])
+    expect(r.predecessorWalInfo).toEqual({ logNumber: 41n, sizeBytes: 4096n, lastSequence: 1234n })
+    expect(r.drops).toEqual([])
+  })
+
+  it("a timestamp size that changes for a column family is reported", () => {
+    const ts = (cf: number, size: number) => {
+      const p = new Uint8Array(6)
+      new DataView(p.buffer).setUint32(0, cf, true)
+      new DataView(p.buffer).setUint16(4, size, true)
+      return physical(RecordType.kUserDefinedTimestampSizeType, p)
+    }
+    const { r, got } = read(concat(ts(2, 8), foo, ts(2, 4), foo))
+    expect(got).toEqual(["foo", "foo"])
+    expect(r.drops.map((d) => d.reason)).toEqual(["timestamp size of column family 2 changed from 8 to 4"])
   })
 })
