@@ -16,11 +16,14 @@ import { WriteThread } from "@writepath/core-queue"
 import { Effect, Layer } from "effect"
 import { ClassicWriteImpl } from "./internal/classicWriteImpl.ts"
 import { exclusive } from "./internal/exclusive.ts"
+import { groupCapFor } from "./internal/groupCommit.ts"
 import { WritePathEnv, type WritePathEnvService } from "./WritePathEnv.ts"
 import { WriteStrategy, type WriteStrategyService } from "./WriteStrategy.ts"
 
 export const make = (env: WritePathEnvService): WriteStrategyService => {
-  const wt = WriteThread.unsafeMake({ maxWriteBatchGroupSizeBytes: env.options.maxWriteBatchGroupSizeBytes })
+  const wt = WriteThread.unsafeMake({
+    maxWriteBatchGroupSizeBytes: groupCapFor(env.options.maxWriteBatchGroupSizeBytes, env.options.writeBufferSize),
+  })
   const impl = new ClassicWriteImpl(env, wt)
   return {
     name: "classic",

@@ -19,13 +19,14 @@ import { WriteThread } from "@writepath/core-queue"
 import { Effect, Layer } from "effect"
 import { ClassicWriteImpl } from "./internal/classicWriteImpl.ts"
 import { exclusive } from "./internal/exclusive.ts"
+import { groupCapFor } from "./internal/groupCommit.ts"
 import { InsertPool } from "./internal/InsertPool.ts"
 import { WritePathEnv, type WritePathEnvService } from "./WritePathEnv.ts"
 import { WriteStrategy, type WriteStrategyService } from "./WriteStrategy.ts"
 
 export const make = async (env: WritePathEnvService): Promise<WriteStrategyService> => {
   const wt = WriteThread.unsafeMake({
-    maxWriteBatchGroupSizeBytes: env.options.maxWriteBatchGroupSizeBytes,
+    maxWriteBatchGroupSizeBytes: groupCapFor(env.options.maxWriteBatchGroupSizeBytes, env.options.writeBufferSize),
     allowConcurrentMemtableWrite: true,
   })
   const pool = await InsertPool.start(env.options.concurrentMemtableWorkers)

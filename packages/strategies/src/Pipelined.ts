@@ -18,13 +18,14 @@
 import { WriteThread } from "@writepath/core-queue"
 import { Effect, Layer } from "effect"
 import { exclusive } from "./internal/exclusive.ts"
+import { groupCapFor } from "./internal/groupCommit.ts"
 import { PipelinedWriteImpl } from "./internal/pipelinedWriteImpl.ts"
 import { WritePathEnv, type WritePathEnvService } from "./WritePathEnv.ts"
 import { WriteStrategy, type WriteStrategyService } from "./WriteStrategy.ts"
 
 export const make = (env: WritePathEnvService): WriteStrategyService => {
   const wt = WriteThread.unsafeMake({
-    maxWriteBatchGroupSizeBytes: env.options.maxWriteBatchGroupSizeBytes,
+    maxWriteBatchGroupSizeBytes: groupCapFor(env.options.maxWriteBatchGroupSizeBytes, env.options.writeBufferSize),
     enablePipelinedWrite: true,
   })
   const impl = new PipelinedWriteImpl(env, wt)

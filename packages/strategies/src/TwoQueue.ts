@@ -17,12 +17,13 @@ import { WriteThread } from "@writepath/core-queue"
 import { Effect, Layer } from "effect"
 import { ClassicWriteImpl } from "./internal/classicWriteImpl.ts"
 import { exclusive } from "./internal/exclusive.ts"
+import { groupCapFor } from "./internal/groupCommit.ts"
 import { WalOnlyWriteImpl } from "./internal/walOnlyWriteImpl.ts"
 import { WritePathEnv, type WritePathEnvService } from "./WritePathEnv.ts"
 import { WriteStrategy, type WriteStrategyService } from "./WriteStrategy.ts"
 
 export const make = (env: WritePathEnvService): WriteStrategyService => {
-  const options = { maxWriteBatchGroupSizeBytes: env.options.maxWriteBatchGroupSizeBytes }
+  const options = { maxWriteBatchGroupSizeBytes: groupCapFor(env.options.maxWriteBatchGroupSizeBytes, env.options.writeBufferSize) }
   const main = WriteThread.unsafeMake(options)
   const nonmem = WriteThread.unsafeMake(options)
   const mainImpl = new ClassicWriteImpl(env, main)

@@ -54,6 +54,16 @@ export interface WritePathEnvService {
    */
   preprocessWrite(leader: Writer, drainMemtableStage?: () => Promise<void> | undefined): WriteStatus | Promise<WriteStatus>
   /**
+   * Reserves `bytes` of the mutable memtable's arena for a group about to be written
+   * (its SharedArrayBuffer is fixed in size: a group that did not fit would fail half
+   * inserted). Switches the memtable first when the room is short (after
+   * `drainMemtableStage`); a group that cannot fit even an empty memtable gets an
+   * InvalidArgument. YIELDS only when it switches. Pair with `releaseRoom`.
+   */
+  reserveRoom(bytes: number, drainMemtableStage?: () => Promise<void> | undefined): WriteStatus | Promise<WriteStatus>
+  /** Returns room reserved by `reserveRoom` once the inserts it covered are done (or will not happen). */
+  releaseRoom(bytes: number): void
+  /**
    * The WAL-only queue's check (`DelayWrite(0)` on the second queue): the background
    * error, and a full stop of the write controller (timed delays apply only to the main
    * queue, to avoid throttling twice). YIELDS while stopped.

@@ -58,6 +58,14 @@ class FakeEnv implements WritePathEnvService {
   preprocessWalOnlyWrite(): WriteStatus {
     return undefined
   }
+  reserved = 0
+  reserveRoom(bytes: number): WriteStatus {
+    this.reserved += bytes
+    return undefined
+  }
+  releaseRoom(bytes: number): void {
+    this.reserved -= bytes
+  }
   writeToWAL(merged: WriteBatch, sync: boolean): WriteStatus | Promise<WriteStatus> {
     this.wal.push({ sequence: merged.sequence, count: merged.count, sync, publishedBefore: this.versions.lastPublished })
     this.stats.walRecords++
@@ -112,6 +120,7 @@ describe.each(STRATEGIES)("%s over a fake env", (name) => {
       }
       expect(next).toBe(501)
       expect(env.mem.numEntries).toBe(500)
+      expect(env.reserved).toBe(0) // every reservation was given back
       for (let i = 0; i < 500; i += 97) expect(env.mem.get(new TextEncoder().encode(`k${i}`))._tag).toBe("Found")
     })
   })

@@ -44,7 +44,7 @@ import {
 } from "@writepath/strategies"
 import { type LogFileService, makeNode, recoverLogs, WalRecoveryMode } from "@writepath/wal"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
-import { DatabaseExists, DatabaseNotFound, DbClosed, NotSupported, ReadOnlyError } from "../DbError.ts"
+import { DatabaseExists, DatabaseNotFound, DbClosed, InvalidArgument, NotSupported, ReadOnlyError } from "../DbError.ts"
 import { LatencyWindow } from "./LatencyWindow.ts"
 import { acquireLock, type HeldLock } from "./LockFile.ts"
 import { type RecoveredTransaction, RecoveryInserter } from "./RecoveryInserter.ts"
@@ -304,6 +304,40 @@ export class DbImpl implements WritePathEnvService {
     if (this.bgError !== undefined) return new ReadOnlyError({ cause: this.bgError })
     if (this.closing) return new DbClosed({ operation: "write" })
     return undefined
+  }
+
+  /** Arena bytes reserved by groups that have not finished inserting (see reserveRoom). */
+  private reservedRoom = 0
+
+  reserveRoom(bytes: number, drain?: () => Promise<void> | undefined): WriteStatus | Promise<WriteStatus> {
+    const mem = this.memtables.mutable
+    if (mem.arenaCapacity - mem.arenaUsedBytes - this.reservedRoom >= bytes) {
+      this.reservedRoom += bytes
+      return undefined
+    }
+    return this.reserveRoomSlow(bytes, drain)
+  }
+
+  private async reserveRoomSlow(bytes: number, drain?: () => Promise<void> | undefined): Promise<WriteStatus> {
+    const d = drain?.()
+    if (d !== undefined) await d // YIELD: earlier groups finish inserting and give their room back
+    let mem = this.memtables.mutable
+    if (mem.arenaCapacity - mem.arenaUsedBytes - this.reservedRoom < bytes && !mem.isEmpty()) {
+      const failed = await this.switchMemtable() // YIELD: old WAL sync
+      if (failed !== undefined) return failed
+      mem = this.memtables.mutable
+    }
+    if (mem.arenaCapacity - mem.arenaUsedBytes - this.reservedRoom < bytes) {
+      return new InvalidArgument({
+        reason: `a write group needing ${bytes} bytes of memtable does not fit a memtable of writeBufferSize ${this.options.writeBufferSize}`,
+      })
+    }
+    this.reservedRoom += bytes
+    return undefined
+  }
+
+  releaseRoom(bytes: number): void {
+    this.reservedRoom -= bytes
   }
 
   preprocessWalOnlyWrite(leader: Writer): WriteStatus | Promise<WriteStatus> {

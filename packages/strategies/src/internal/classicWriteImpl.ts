@@ -26,7 +26,7 @@ import {
 } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import { Arrivals, assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
+import { Arrivals, assignSequences, countGroup, groupRoom, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
 
 /** How members of a parallel group insert their own batch (ConcurrentMemtable). */
 export interface ParallelInserter {
@@ -42,6 +42,8 @@ export class ClassicWriteImpl {
   private readonly parallel: ParallelInserter | undefined
   /** Size of the last group this queue committed: the adaptive-yield signal. */
   private readonly arrivals = new Arrivals()
+  /** Arena room reserved for a parallel group, released by its last finisher. */
+  private readonly groupRoom = new WeakMap<WriteGroup, number>()
 
   constructor(env: WritePathEnvService, wt: WriteThreadImpl, parallel?: ParallelInserter) {
     this.env = env
@@ -94,6 +96,15 @@ export class ClassicWriteImpl {
     }
 
     const { total, hasMerge } = countGroup(group)
+    const room = groupRoom(group)
+    if (room > 0) {
+      const r = env.reserveRoom(room)
+      const roomStatus = r instanceof Promise ? await r : r // YIELD 3 (a memtable switch)
+      if (roomStatus !== undefined) {
+        wt.exitAsBatchGroupLeader(group, roomStatus)
+        return
+      }
+    }
     const first = env.versions.allocate(total)
     assignSequences(group, first)
     group.lastSequence = first + total - 1
@@ -108,9 +119,11 @@ export class ClassicWriteImpl {
         status = r instanceof Promise ? await r : r // YIELD 4
       }
     }
+    if (status !== undefined) env.releaseRoom(room)
     if (status === undefined) {
       if (this.parallel !== undefined && group.size > 1 && !hasMerge) {
         env.stats.parallelGroups++
+        this.groupRoom.set(group, room)
         wt.launchParallelMemTableWriters(group)
         await this.parallelMember(w, true)
         return
@@ -118,6 +131,7 @@ export class ClassicWriteImpl {
       group.forEach((m) => {
         if (status === undefined && m.shouldWriteToMemtable()) status = env.insertInto(m.batch!, m.sequence)
       })
+      env.releaseRoom(room)
       // The publication point: before any member is released, never after a failed insert.
       if (status === undefined) env.versions.publish(group.lastSequence)
       else env.handleMemTableInsertFailure(status)
@@ -142,6 +156,8 @@ export class ClassicWriteImpl {
       return
     }
     const group = w.writeGroup!
+    this.env.releaseRoom(this.groupRoom.get(group) ?? 0)
+    this.groupRoom.delete(group)
     if (group.status === undefined) this.env.versions.publish(group.lastSequence)
     else this.env.handleMemTableInsertFailure(group.status)
     if (w === group.leader) wt.exitAsBatchGroupLeader(group, group.status)

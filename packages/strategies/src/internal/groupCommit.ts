@@ -53,6 +53,30 @@ export const countGroup = (group: WriteGroup): { total: number; hasMerge: boolea
   return { total, hasMerge }
 }
 
+/**
+ * Upper bound of the arena bytes a batch takes in the memtable: per entry a node of at
+ * most 12 levels (4 bytes each), a 16-byte header, the key and value, 4-byte alignment;
+ * the batch's own bytes cover key, value and more. (memtable/internal/node.ts `nodeBytes`.)
+ */
+export const arenaBytesFor = (batch: WriteBatch): number => batch.byteSize + batch.count * (12 * 4 + 16 + 3)
+
+/** Room the members with memtable work need (see arenaBytesFor). */
+export const groupRoom = (group: WriteGroup): number => {
+  let bytes = 0
+  group.forEach((m) => {
+    if (m.shouldWriteToMemtable()) bytes += arenaBytesFor(m.batch!)
+  })
+  return bytes
+}
+
+/**
+ * The byte cap of a group: RocksDB's `max_write_batch_group_size_bytes`, and at most an
+ * eighth of a memtable so that a group always fits the room left when the memtable is
+ * nearly full (our arena is fixed-size, RocksDB's grows).
+ */
+export const groupCapFor = (maxWriteBatchGroupSizeBytes: number, writeBufferSize: number): number =>
+  Math.min(maxWriteBatchGroupSizeBytes, Math.max(4096, Math.floor(writeBufferSize / 8)))
+
 /** Gives each member its first sequence, in group order, from `first` (see countGroup). */
 export const assignSequences = (group: WriteGroup, first: number): void => {
   let next = first

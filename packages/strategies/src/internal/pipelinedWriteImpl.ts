@@ -22,7 +22,7 @@ import {
 } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import { Arrivals, assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
+import { Arrivals, arenaBytesFor, assignSequences, countGroup, groupRoom, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
 
 export class PipelinedWriteImpl {
   private readonly env: WritePathEnvService
@@ -66,6 +66,16 @@ export class PipelinedWriteImpl {
       this.arrivals.formed(group.size)
       if (status === undefined) {
         const { total } = countGroup(group)
+        const room = groupRoom(group)
+        if (room > 0) {
+          const r = env.reserveRoom(room, this.drain)
+          status = r instanceof Promise ? await r : r // YIELD 2 (a memtable switch)
+        }
+        if (status !== undefined) {
+          const exited = wt.exitAsBatchGroupLeader(group, status)
+          if (exited !== undefined) await exited
+          return
+        }
         // Sequences handed out by the WAL stage run ahead of publication (`UpdateLastSequence`).
         const first = env.versions.allocate(total)
         assignSequences(group, first)
@@ -79,6 +89,8 @@ export class PipelinedWriteImpl {
             status = r instanceof Promise ? await r : r // YIELD 3
           }
         }
+        // Members that will not reach the memtable stage give their room back now; the others after their insert.
+        if (status !== undefined) env.releaseRoom(room)
       }
       const exited = wt.exitAsBatchGroupLeader(group, status)
       if (exited !== undefined) await exited // YIELD 4
@@ -89,7 +101,9 @@ export class PipelinedWriteImpl {
       wt.enterAsMemTableWriter(w, group)
       let status: WriteStatus
       group.forEach((m) => {
-        if (status === undefined && m.shouldWriteToMemtable()) status = env.insertInto(m.batch!, m.sequence)
+        if (!m.shouldWriteToMemtable()) return
+        if (status === undefined) status = env.insertInto(m.batch!, m.sequence)
+        env.releaseRoom(arenaBytesFor(m.batch!))
       })
       group.status = status
       // Memtable groups publish strictly in WAL order: this queue is FIFO and one group runs at a time.
