@@ -12,7 +12,7 @@
  * with a typed error naming the problem.
  */
 import { type Bytes, WriteBatch } from "@writepath/batch"
-import { DEFAULT_WRITE_OPTIONS, parseEngineOptions, parseWriteOptions, type StrategyLayer } from "@writepath/strategies"
+import { DEFAULT_WRITE_OPTIONS, parseEngineOptions, parseWriteOptions, type StrategyLayer, type WriteOptions } from "@writepath/strategies"
 import type { LogFileService } from "@writepath/wal"
 import { DbClosed, InvalidArgument, NotSupported } from "./DbError.ts"
 import { DbImpl } from "./internal/DbImpl.ts"
@@ -50,6 +50,9 @@ export interface DbStats {
   /** Write latency over the most recent writes, microseconds. */
   readonly latencyMicros: { readonly count: number; readonly p50: number; readonly p99: number; readonly max: number }
 }
+
+/** Bytes a key or value takes in a batch, at most (UTF-8 needs up to 3 bytes per UTF-16 unit). */
+const sizeHint = (v: Bytes): number => (typeof v === "string" ? v.length * 3 : v instanceof Uint8Array ? v.length : 0)
 
 const enc = new TextEncoder()
 const toBytes = (v: unknown, what: string): Uint8Array => {
@@ -91,16 +94,28 @@ export class Database {
   // ---- writes ---------------------------------------------------------------------------------
 
   put(key: Bytes, value: Bytes, options?: unknown): Promise<void> {
-    return this.run(() => new WriteBatch({ reservedBytes: 32 }).put(key, value), options)
+    try {
+      return this.submit(new WriteBatch({ reservedBytes: 24 + sizeHint(key) + sizeHint(value) }).put(key, value), options)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   delete(key: Bytes, options?: unknown): Promise<void> {
-    return this.run(() => new WriteBatch({ reservedBytes: 32 }).delete(key), options)
+    try {
+      return this.submit(new WriteBatch({ reservedBytes: 24 + sizeHint(key) }).delete(key), options)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /** Deletes every key in [start, end). */
   deleteRange(start: Bytes, end: Bytes, options?: unknown): Promise<void> {
-    return this.run(() => new WriteBatch({ reservedBytes: 32 }).deleteRange(start, end), options)
+    try {
+      return this.submit(new WriteBatch({ reservedBytes: 24 + sizeHint(start) + sizeHint(end) }).deleteRange(start, end), options)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /** A batch to fill and pass to `write`: applied all at once or not at all. */
@@ -110,14 +125,23 @@ export class Database {
 
   write(batch: WriteBatch, options?: unknown): Promise<void> {
     if (!(batch instanceof WriteBatch)) return Promise.reject(new InvalidArgument({ reason: "write: expected a WriteBatch (db.batch())" }))
-    return this.run(() => batch, options)
+    try {
+      return this.submit(batch, options)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
-  private async run(make: () => WriteBatch, options: unknown): Promise<void> {
-    const t0 = performance.now()
+  /** Validates the options (throws synchronously), then writes and records the latency. */
+  private submit(batch: WriteBatch, options: unknown): Promise<void> {
     if (this.impl.isClosed) throw new DbClosed({ operation: "write" })
     const wo = parseWriteOptions(options, this.impl.options.recycleLogFileNum)
-    await this.impl.write(make(), wo)
+    return this.timed(batch, wo)
+  }
+
+  private async timed(batch: WriteBatch, wo: WriteOptions): Promise<void> {
+    const t0 = performance.now()
+    await this.impl.write(batch, wo)
     this.impl.latencies.record((performance.now() - t0) * 1000)
   }
 

@@ -14,7 +14,13 @@ describe.each(STRATEGIES)("memtable switches under concurrent writers: %s", (str
   it("64 writers filling 64 KiB memtables: groups always fit the arena, every write readable, recovered", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "writepath-switch-"))
     dirs.push(dir)
-    const options = { path: dir, strategy, writeBufferSize: 64 * 1024, maxWriteBufferNumber: 64, ...(strategy === "concurrent-memtable" ? { concurrentMemtableWorkers: 1 } : {}) }
+    const options = {
+      path: dir,
+      strategy,
+      writeBufferSize: 64 * 1024,
+      maxWriteBufferNumber: 64,
+      ...(strategy === "concurrent-memtable" ? { concurrentMemtableWorkers: 1 } : {}),
+    }
     const db = await open(options)
     const value = "v".repeat(900)
     await Promise.all(

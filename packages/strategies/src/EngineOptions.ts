@@ -198,12 +198,13 @@ export const parseWriteOptions = (input: unknown, recycleLogFileNum = 0): WriteO
   if (input === undefined) return DEFAULT_WRITE_OPTIONS
   let wo: WriteOptions
   if (isPlainBooleanOptions(input)) {
-    wo = {
-      sync: input.sync === true,
-      disableWAL: input.disableWAL === true,
-      noSlowdown: input.noSlowdown === true,
-      lowPri: input.lowPri === true,
-    }
+    wo =
+      WRITE_OPTIONS_BY_BITS[
+        (input.sync === true ? 1 : 0) |
+          (input.disableWAL === true ? 2 : 0) |
+          (input.noSlowdown === true ? 4 : 0) |
+          (input.lowPri === true ? 8 : 0)
+      ]!
   } else {
     const parsed = WriteOptionsSchema.safeParse(input)
     if (!parsed.success) {
@@ -224,6 +225,11 @@ export const parseWriteOptions = (input: unknown, recycleLogFileNum = 0): WriteO
   }
   return wo
 }
+
+/** The 16 possible WriteOptions, shared and frozen: the per-write path allocates none. */
+const WRITE_OPTIONS_BY_BITS: ReadonlyArray<WriteOptions> = Array.from({ length: 16 }, (_, b) =>
+  Object.freeze({ sync: (b & 1) !== 0, disableWAL: (b & 2) !== 0, noSlowdown: (b & 4) !== 0, lowPri: (b & 8) !== 0 }),
+)
 
 const WRITE_OPTION_KEYS = new Set(["sync", "disableWAL", "noSlowdown", "lowPri"])
 

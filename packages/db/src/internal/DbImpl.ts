@@ -42,7 +42,7 @@ import {
   WriteStrategy,
   type WriteStrategyService,
 } from "@writepath/strategies"
-import { type LogFileService, makeNode, recoverLogs, WalRecoveryMode } from "@writepath/wal"
+import { type LogFileService, logFileName, makeNode, recoverLogs, WalRecoveryMode } from "@writepath/wal"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { DatabaseExists, DatabaseNotFound, DbClosed, InvalidArgument, NotSupported, ReadOnlyError } from "../DbError.ts"
 import { LatencyWindow } from "./LatencyWindow.ts"
@@ -158,7 +158,7 @@ export class DbImpl implements WritePathEnvService {
       )
       const result = recoverLogs(
         files,
-        logs.map((n) => ({ logNumber: n, path: path.join(dir, `${String(n).padStart(6, "0")}.log`) })),
+        logs.map((n) => ({ logNumber: n, path: logFileName(dir, n) })),
         { recoveryMode: modeOf(options.walRecoveryMode) },
       )
       for (const r of result.records) inserter.replay(r.batch, r.logNumber)

@@ -10,9 +10,7 @@
  * Yields: `switchTo` awaits the old WAL's sync; `sync` awaits the OS.
  */
 import * as fs from "node:fs"
-import * as path from "node:path"
-import type { LogFileService } from "@writepath/wal"
-import { LogWriter } from "@writepath/wal"
+import { type LogFileService, LogWriter, logFileName, parseLogFileName } from "@writepath/wal"
 
 export interface WalSetOptions {
   readonly manualWalFlush: boolean
@@ -21,17 +19,13 @@ export interface WalSetOptions {
   readonly recycleLogFileNum: number
 }
 
-const LOG_NAME = /^(\d+)\.log$/
-
-export const logFileName = (n: number): string => `${String(n).padStart(6, "0")}.log`
-
 /** WAL numbers present in `dir`, ascending. */
 export const listLogNumbers = (dir: string): number[] =>
   fs
     .readdirSync(dir)
     .flatMap((f) => {
-      const m = LOG_NAME.exec(f)
-      return m ? [Number(m[1])] : []
+      const n = parseLogFileName(f)
+      return n === undefined ? [] : [n]
     })
     .sort((a, b) => a - b)
 
@@ -69,7 +63,7 @@ export class WalSet {
   }
 
   private static newWriter(dir: string, files: LogFileService, options: WalSetOptions, number: number): LogWriter {
-    const file = files.openWritable(path.join(dir, logFileName(number)))
+    const file = files.openWritable(logFileName(dir, number))
     try {
       fsyncDir(dir)
       return new LogWriter(file, {

@@ -26,7 +26,7 @@ import {
 } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import { Arrivals, assignSequences, countGroup, groupRoom, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
+import { Arrivals, assignSequences, countGroup, groupRoom, mergeGroup, writerOptions, yieldToArrivals } from "./groupCommit.ts"
 
 /** How members of a parallel group insert their own batch (ConcurrentMemtable). */
 export interface ParallelInserter {
@@ -52,14 +52,13 @@ export class ClassicWriteImpl {
   }
 
   async write(batch: WriteBatch, options: WriteOptions, disableMemtable: boolean): Promise<void> {
-    const w = new Writer(batch, {
-      sync: options.sync,
-      disableWAL: options.disableWAL,
-      noSlowdown: options.noSlowdown,
-      lowPri: options.lowPri,
-      disableMemtable,
-    })
-    await this.arrivals.track(() => this.writeImpl(w))
+    const w = new Writer(batch, writerOptions(options, disableMemtable))
+    this.arrivals.inflight++
+    try {
+      await this.writeImpl(w)
+    } finally {
+      this.arrivals.inflight--
+    }
     const status = w.finalStatus()
     if (status !== undefined) throw status
   }

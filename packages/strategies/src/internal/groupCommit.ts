@@ -3,7 +3,8 @@
  * (`MergeBatch`), assigning sequences in group order, and the adaptive leader yield.
  */
 import { WriteBatch } from "@writepath/batch"
-import type { WriteGroup } from "@writepath/core-queue"
+import type { WriteGroup, WriterOptions } from "@writepath/core-queue"
+import type { WriteOptions } from "../EngineOptions.ts"
 
 /**
  * One batch for the WAL from the members that pass their callback and write the WAL
@@ -103,22 +104,13 @@ export const assignSequences = (group: WriteGroup, first: number): void => {
  * others have returned and no longer count as in flight). A lone writer never pays.
  */
 export class Arrivals {
-  private inflight = 0
+  /** Writes started and not yet returned to their caller (kept by the write impls). */
+  inflight = 0
   private lastGroupSize = 1
 
   /** Records the size of the group a leader just formed. */
   formed(size: number): void {
     this.lastGroupSize = size
-  }
-
-  /** Counts `f` as in flight from its call until its caller resumes. */
-  async track(f: () => Promise<void>): Promise<void> {
-    this.inflight++
-    try {
-      await f()
-    } finally {
-      this.inflight--
-    }
   }
 
   /** True when other writes are in flight: the leader should `yieldToArrivals` first. */
@@ -131,3 +123,20 @@ export const yieldToArrivals = (): Promise<void> =>
   new Promise((resolve) => {
     setImmediate(resolve)
   })
+
+/**
+ * The Writer options for a write: one shared frozen object per combination, so building
+ * a Writer allocates nothing else.
+ */
+const WRITER_OPTIONS: ReadonlyArray<WriterOptions> = Array.from({ length: 32 }, (_, b) =>
+  Object.freeze({
+    sync: (b & 1) !== 0,
+    disableWAL: (b & 2) !== 0,
+    noSlowdown: (b & 4) !== 0,
+    lowPri: (b & 8) !== 0,
+    disableMemtable: (b & 16) !== 0,
+  }),
+)
+
+export const writerOptions = (o: WriteOptions, disableMemtable: boolean): WriterOptions =>
+  WRITER_OPTIONS[(o.sync ? 1 : 0) | (o.disableWAL ? 2 : 0) | (o.noSlowdown ? 4 : 0) | (o.lowPri ? 8 : 0) | (disableMemtable ? 16 : 0)]!

@@ -22,7 +22,16 @@ import {
 } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import { Arrivals, arenaBytesFor, assignSequences, countGroup, groupRoom, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
+import {
+  Arrivals,
+  arenaBytesFor,
+  assignSequences,
+  countGroup,
+  groupRoom,
+  mergeGroup,
+  writerOptions,
+  yieldToArrivals,
+} from "./groupCommit.ts"
 
 export class PipelinedWriteImpl {
   private readonly env: WritePathEnvService
@@ -37,14 +46,13 @@ export class PipelinedWriteImpl {
   }
 
   async write(batch: WriteBatch, options: WriteOptions, disableMemtable: boolean): Promise<void> {
-    const w = new Writer(batch, {
-      sync: options.sync,
-      disableWAL: options.disableWAL,
-      noSlowdown: options.noSlowdown,
-      lowPri: options.lowPri,
-      disableMemtable,
-    })
-    await this.arrivals.track(() => this.writeImpl(w))
+    const w = new Writer(batch, writerOptions(options, disableMemtable))
+    this.arrivals.inflight++
+    try {
+      await this.writeImpl(w)
+    } finally {
+      this.arrivals.inflight--
+    }
     const status = w.finalStatus()
     if (status !== undefined) throw status
   }

@@ -14,7 +14,7 @@ import type { WriteBatch } from "@writepath/batch"
 import { STATE_COMPLETED, STATE_GROUP_LEADER, stateName, WriteGroup, Writer, type WriteThreadImpl } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import { Arrivals, assignSequences, countGroup, mergeGroup, yieldToArrivals } from "./groupCommit.ts"
+import { Arrivals, assignSequences, countGroup, mergeGroup, writerOptions, yieldToArrivals } from "./groupCommit.ts"
 
 export class WalOnlyWriteImpl {
   private readonly env: WritePathEnvService
@@ -27,14 +27,13 @@ export class WalOnlyWriteImpl {
   }
 
   async write(batch: WriteBatch, options: WriteOptions): Promise<void> {
-    const w = new Writer(batch, {
-      sync: options.sync,
-      disableWAL: options.disableWAL,
-      noSlowdown: options.noSlowdown,
-      lowPri: options.lowPri,
-      disableMemtable: true,
-    })
-    await this.arrivals.track(() => this.writeImpl(w))
+    const w = new Writer(batch, writerOptions(options, true))
+    this.arrivals.inflight++
+    try {
+      await this.writeImpl(w)
+    } finally {
+      this.arrivals.inflight--
+    }
     const status = w.finalStatus()
     if (status !== undefined) throw status
   }
