@@ -5,29 +5,31 @@
  * microtasks; left alone, they would starve everything that needs a turn: other
  * engines' I/O callbacks, a sync writer's fdatasync completion, the progress bar.
  *
- * The guard notices when no turn has happened for `sliceMillis` (a setImmediate armed at
- * most once per turn stamps each turn) and only then asks the caller to yield. Callers
- * whose operations go through I/O see turns all the time and never yield, so groups of
- * writers stay whole; callers that hog the loop take turns in slices of `sliceMillis`.
+ * The guard arms a setImmediate the first time it is asked after a turn, and asks the
+ * caller to yield once that immediate has been pending for more than `sliceMillis`. A
+ * pending immediate keeps the loop from blocking in poll, so pending that long means the
+ * loop has been held, not idle (time spent waiting for I/O is never counted). Callers whose
+ * operations go through I/O see turns all the time and never yield, so groups of writers
+ * stay whole; callers that hog the loop take turns in slices of `sliceMillis`.
  */
-import { performance } from "node:perf_hooks"
 import { setImmediate as yieldToLoop } from "node:timers/promises"
 
 /** Returns a promise to await when the caller has held the loop for too long, else undefined. */
 export type TurnGuard = (now: number) => Promise<void> | undefined
 
 export const makeTurnGuard = (sliceMillis = 1): TurnGuard => {
-  let lastTurn = performance.now()
+  let armedAt = 0
   let armed = false
-  const stamp = (): void => {
+  const turned = (): void => {
     armed = false
-    lastTurn = performance.now()
   }
   return (now) => {
     if (!armed) {
       armed = true
-      setImmediate(stamp)
+      armedAt = now
+      setImmediate(turned)
+      return undefined
     }
-    return now - lastTurn > sliceMillis ? yieldToLoop() : undefined
+    return now - armedAt > sliceMillis ? yieldToLoop() : undefined
   }
 }

@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { ratios, verdicts } from "../src/analyze.ts"
 import { type CompareConfig, defaultConfig } from "../src/CompareConfig.ts"
 import { limitSync } from "../src/engines/limitSync.ts"
@@ -23,6 +23,9 @@ const tiny: CompareConfig = {
   budgetSeconds: null,
   warmUp: false,
 }
+
+// Real fdatasyncs on a shared, loaded 2-core machine: seconds, not milliseconds.
+vi.setConfig({ testTimeout: 60_000 })
 
 const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "compare-test-"))
 
