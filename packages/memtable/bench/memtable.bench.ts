@@ -8,7 +8,8 @@
  *    Heap growth is measured after a forced GC, with the structure still alive;
  *    the memtable's data is off-heap (its SharedArrayBuffer arena).
  * 2. Concurrent insert: the same 1M entries inserted with insertBatchConcurrently by
- *    one worker thread, then split over two workers released together; the ratio.
+ *    one worker thread, then split over two workers released together; the wall-clock
+ *    ratio, and (Linux) worker CPU time per insert, which the machine's load does not skew.
  *
  *   pnpm bench:memtable [--n 1000000] [--rounds 2]   (about a minute on 2 idle cores)
  */
@@ -179,8 +180,17 @@ for (let i = 0; i < N; i += BATCH) {
   batches.push({ data: wb.data.slice(), firstSeq: i + 1 })
 }
 
-/** Inserts all batches split over `threads` workers; returns entries/s over the gated window. */
-const concurrentRun = async (threads: number): Promise<number> => {
+interface ConcurrentRun {
+  /** Entries/s over the gated window (wall clock). */
+  readonly rate: number
+  /** Worker-thread CPU ns per entry (Linux /proc; 0 elsewhere). */
+  readonly cpuNsPerInsert: number
+  /** Share of the window the workers were on a CPU: < 1 means other processes took the cores. */
+  readonly cpuShare: number
+}
+
+/** Inserts all batches split over `threads` workers released together. */
+const concurrentRun = async (threads: number): Promise<ConcurrentRun> => {
   const m = MemTable.make({ writeBufferSize: 256 * 1024 * 1024 })
   const workers = await Promise.all(Array.from({ length: threads }, (_, i) => InsertWorker.spawn(m.handle, { seed: 11 + i })))
   try {
@@ -194,22 +204,25 @@ const concurrentRun = async (threads: number): Promise<number> => {
     const results = await Promise.all(replies)
     if (results.some((r) => r.outcomes.some((o) => !o.ok)) || m.numEntries !== N) throw new Error("concurrent insert failed")
     const timed = N - warm * threads * BATCH
-    const s = (Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt))) / 1000
-    return timed / s
+    const wallMs = Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt))
+    const cpuMs = results.reduce((a, r) => a + (r.cpuMs ?? 0), 0)
+    return { rate: timed / (wallMs / 1000), cpuNsPerInsert: (cpuMs * 1e6) / timed, cpuShare: cpuMs / (wallMs * threads) }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))
   }
 }
-const one: number[] = []
-const two: number[] = []
+const one: ConcurrentRun[] = []
+const two: ConcurrentRun[] = []
 for (let r = 0; r < ROUNDS; r++) {
   one.push(await concurrentRun(1))
   two.push(await concurrentRun(2))
 }
 obs.disconnect()
 
-const oneThread = Math.round(median(one))
-const twoWorkers = Math.round(median(two))
+const oneThread = Math.round(median(one.map((r) => r.rate)))
+const twoWorkers = Math.round(median(two.map((r) => r.rate)))
+const cpuOne = median(one.map((r) => r.cpuNsPerInsert))
+const cpuTwo = median(two.map((r) => r.cpuNsPerInsert))
 console.log(
   JSON.stringify(
     {
@@ -232,6 +245,13 @@ console.log(
         oneWorkerInsertsPerSec: oneThread,
         twoWorkersInsertsPerSec: twoWorkers,
         twoVsOneRatio: Number((twoWorkers / oneThread).toFixed(2)),
+        oneWorkerCpuNsPerInsert: Math.round(cpuOne),
+        twoWorkersCpuNsPerInsert: Math.round(cpuTwo),
+        // On a loaded machine the wall ratio measures the other processes; CPU cost per
+        // insert does not: 2 x (1-worker ns / 2-worker ns) is the ratio two free cores would give.
+        cpuBoundTwoVsOneEstimate: cpuTwo > 0 ? Number(((2 * cpuOne) / cpuTwo).toFixed(2)) : null,
+        oneWorkerCpuShare: Number(median(one.map((r) => r.cpuShare)).toFixed(2)),
+        twoWorkersCpuShare: Number(median(two.map((r) => r.cpuShare)).toFixed(2)),
       },
       sink: sink > 0,
     },

@@ -23,6 +23,7 @@ import { notFound } from "./GetResult.ts"
 import { isMemTableValueType, kTypeForSeek, MAX_SAFE_SEQUENCE, trailerHi, trailerLo, trailerSequence } from "./InternalKey.ts"
 import {
   Arena,
+  ArenaShard,
   B_EARLIEST_SEQ,
   B_FIRST_SEQ,
   DATA_START,
@@ -51,6 +52,7 @@ import {
   MAX_POSSIBLE_HEIGHT,
   NODE_HEADER_BYTES,
   RANGE_DEL_HEAD,
+  shardBytesFor,
   TABLE_HEAD,
   VERSION,
 } from "./internal/arena.ts"
@@ -117,6 +119,8 @@ export class MemTable {
   // ---- constant after construction (per thread object) --------------------
   readonly handle: MemTableHandle
   private readonly arena: Arena
+  /** This thread's allocation shard (RocksDB ConcurrentArena). */
+  private readonly shard: ArenaShard
   private readonly u8: Uint8Array
   private readonly i32: Int32Array
   private readonly table: InlineSkipList
@@ -133,6 +137,7 @@ export class MemTable {
     const arena = new Arena(buffer)
     this.handle = { buffer }
     this.arena = arena
+    this.shard = new ArenaShard(arena, shardBytesFor(arena.i32[H_ARENA_BLOCK_SIZE]!))
     this.u8 = arena.u8
     this.i32 = arena.i32
     this.table = new InlineSkipList(arena, TABLE_HEAD, H_TABLE_HEIGHT, random)
@@ -289,7 +294,7 @@ export class MemTable {
     const isRangeDel = type === kTypeRangeDeletion
     const list = isRangeDel ? this.rangeDelTable : this.table
     const height = list.randomHeight()
-    const x = allocateNode(this.arena, height, seq, type, key, value)
+    const x = allocateNode(this.arena, this.shard, height, seq, type, key, value)
     if (x < 0) {
       const available = this.arena.capacity - this.arena.allocatedBytes
       throw new ArenaFull({ needed: nodeBytes(height, kl, vl), available, recordsApplied })

@@ -4,7 +4,7 @@
  * and sortedness at every level.
  */
 import { describe, expect, it } from "vitest"
-import { Arena, H_CAS_RETRIES, H_TABLE_HEIGHT, TABLE_HEAD } from "../src/internal/arena.ts"
+import { Arena, ArenaShard, H_CAS_RETRIES, H_TABLE_HEIGHT, TABLE_HEAD } from "../src/internal/arena.ts"
 import { InlineSkipList } from "../src/internal/inlineSkipList.ts"
 import { allocateNode } from "../src/internal/node.ts"
 import { xorshift32 } from "../src/internal/random.ts"
@@ -20,7 +20,7 @@ const pair = (maxHeight = 12) => {
   const arena = new Arena(buffer)
   const a = new InlineSkipList(arena, TABLE_HEAD, H_TABLE_HEIGHT, xorshift32(1))
   const b = new InlineSkipList(arena, TABLE_HEAD, H_TABLE_HEIGHT, xorshift32(2))
-  const node = (key: string, seq: number, height: number) => allocateNode(arena, height, seq, 1, enc.encode(key), new Uint8Array(0))
+  const node = (key: string, seq: number, height: number) => allocateNode(arena, arena, height, seq, 1, enc.encode(key), new Uint8Array(0))
   const keys = (list: InlineSkipList, level = 0) => {
     const out: string[] = []
     for (let x = list.nextOf(list.head, level); x !== 0; x = list.nextOf(x, level)) {
@@ -127,5 +127,25 @@ describe("InlineSkipList heights and order", () => {
     const levels = a.checkInvariants()
     expect(levels[0]).toBe(inserted.size)
     for (let i = 1; i < levels.length; i++) expect(levels[i]).toBeLessThanOrEqual(levels[i - 1]!)
+  })
+})
+
+describe("ArenaShard (ConcurrentArena shards)", () => {
+  it("two shards hand out disjoint ranges inside the arena and use its last bytes", () => {
+    const arena = new Arena(MemTable.make({ writeBufferSize: 64 * 1024 }).handle.buffer)
+    const shards = [new ArenaShard(arena, 1024), new ArenaShard(arena, 1024)]
+    const rnd = xorshift32(9)
+    const ranges: [number, number][] = []
+    let failures = 0
+    for (let i = 0; failures < 50; i++) {
+      const bytes = 4 * (1 + (rnd() % 100)) // up to 400 B: both shard and direct allocations
+      const at = shards[i % 2]!.allocate(bytes)
+      if (at < 0) failures++
+      else ranges.push([at, at + bytes])
+    }
+    ranges.sort((a, b) => a[0] - b[0])
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1])
+    expect(ranges.at(-1)![1]).toBeLessThanOrEqual(arena.capacity)
+    expect(arena.capacity - arena.allocatedBytes).toBeLessThan(400)
   })
 })

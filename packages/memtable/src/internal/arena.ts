@@ -99,3 +99,42 @@ export class Arena {
     return Atomics.load(this.i32, H_BUMP)
   }
 }
+
+/**
+ * One thread's slice of the arena, RocksDB's `ConcurrentArena` per-core shard: small
+ * allocations are bump-allocated from a private shard with no atomics, and only a
+ * new shard takes the shared CAS. Without it, two inserting threads CAS the same
+ * bump word for every node and interleave their nodes in the same cache lines.
+ * The unused tail of a shard counts as allocated, as in RocksDB.
+ */
+export class ArenaShard {
+  readonly arena: Arena
+  private readonly shardBytes: number
+  private pos = 0
+  private end = 0
+
+  constructor(arena: Arena, shardBytes: number) {
+    this.arena = arena
+    this.shardBytes = shardBytes
+  }
+
+  /** Like `Arena.allocate`: offset of `bytes` (a multiple of 4), or -1 when they do not fit. */
+  allocate(bytes: number): number {
+    const p = this.pos
+    if (bytes <= this.end - p) {
+      this.pos = p + bytes
+      return p
+    }
+    // Large entries come straight from the arena and keep the current shard.
+    if (bytes > this.shardBytes >> 2) return this.arena.allocate(bytes)
+    const start = this.arena.allocate(this.shardBytes)
+    // Arena nearly full: no whole shard left, but the entry itself may still fit.
+    if (start < 0) return this.arena.allocate(bytes)
+    this.pos = start + bytes
+    this.end = start + this.shardBytes
+    return start
+  }
+}
+
+/** RocksDB's shard block size: min(128 KiB, arena block / 8). */
+export const shardBytesFor = (arenaBlockSize: number): number => Math.min(128 * 1024, arenaBlockSize >> 3)

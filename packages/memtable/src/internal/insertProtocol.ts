@@ -19,4 +19,6 @@ export interface InsertReply {
   /** Wall-clock ms (performance.timeOrigin based) around the inserts, after the gate opened. */
   readonly startedAt: number
   readonly endedAt: number
+  /** CPU time this worker thread spent in the window (Linux only; 10 ms resolution). */
+  readonly cpuMs?: number
 }

@@ -3,20 +3,29 @@
  * the list so the memtable and the tests build nodes the same way.
  */
 import { trailerHi, trailerLo } from "../InternalKey.ts"
-import { type Arena, NODE_HEADER_BYTES } from "./arena.ts"
+import { type Arena, type ArenaShard, NODE_HEADER_BYTES } from "./arena.ts"
 
 /** Arena bytes a node of this height, key and value takes (4-byte aligned). */
 export const nodeBytes = (height: number, keyLength: number, valueLength: number): number =>
   (height * 4 + NODE_HEADER_BYTES + keyLength + valueLength + 3) & ~3
 
 /**
- * Allocates and fills a node; returns its pointer, or -1 when the arena is full. The
+ * Allocates (from `from`: the arena itself or this thread's shard of it) and fills a
+ * node; returns its pointer, or -1 when the arena is full. The
  * node is unreachable until a skiplist links it (invariant 2: contents first).
  */
-export const allocateNode = (arena: Arena, height: number, seq: number, type: number, key: Uint8Array, value: Uint8Array): number => {
+export const allocateNode = (
+  arena: Arena,
+  from: Arena | ArenaShard,
+  height: number,
+  seq: number,
+  type: number,
+  key: Uint8Array,
+  value: Uint8Array,
+): number => {
   const kl = key.length
   const vl = value.length
-  const start = arena.allocate(nodeBytes(height, kl, vl))
+  const start = from.allocate(nodeBytes(height, kl, vl))
   if (start < 0) return -1
   const x = start + height * 4
   const i32 = arena.i32
