@@ -90,6 +90,8 @@ const runOne = async (strategy: string, sync: boolean) => {
       groups: st.groups,
       meanGroupSize: +st.meanGroupSize.toFixed(2),
       walSyncs: st.walSyncs,
+      walSyncMeanMicros: st.walSyncMeanMicros,
+      seconds: +seconds.toFixed(3),
       parallelGroups: st.parallelGroups,
     }
   } finally {

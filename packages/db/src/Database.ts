@@ -41,6 +41,8 @@ export interface DbStats {
   readonly walRecords: number
   readonly walBytes: number
   readonly walSyncs: number
+  /** Mean wall time of a WAL sync, microseconds. */
+  readonly walSyncMeanMicros: number
   readonly stalls: number
   readonly stallMicros: number
   readonly memtableSwitches: number
@@ -235,6 +237,7 @@ export class Database {
       walRecords: s.walRecords,
       walBytes: s.walBytes,
       walSyncs: s.walSyncs,
+      walSyncMeanMicros: s.walSyncs === 0 ? 0 : Math.round(s.walSyncMicros / s.walSyncs),
       stalls: this.impl.stalls,
       stallMicros: Math.round(this.impl.stallMicros),
       memtableSwitches: this.impl.memtableSwitches,

@@ -24,6 +24,8 @@ export interface WritePathStats {
   walBytes: number
   /** fdatasync/fsync calls that completed. */
   walSyncs: number
+  /** Wall time spent waiting for those syncs, microseconds. */
+  walSyncMicros: number
   /** Groups whose memtable insert ran in parallel (concurrent-memtable, pipelined with parallel). */
   parallelGroups: number
   /** Leaders that yielded once before forming their group (adaptive batching, see Classic). */
@@ -36,6 +38,7 @@ export const makeWritePathStats = (): WritePathStats => ({
   walRecords: 0,
   walBytes: 0,
   walSyncs: 0,
+  walSyncMicros: 0,
   parallelGroups: 0,
   leaderYields: 0,
 })

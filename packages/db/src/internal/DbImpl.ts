@@ -357,9 +357,11 @@ export class DbImpl implements WritePathEnvService {
     this.stats.walRecords++
     this.stats.walBytes += size
     if (!sync) return undefined
+    const t0 = performance.now()
     return this.wals.sync().then(
       () => {
         this.stats.walSyncs++
+        this.stats.walSyncMicros += (performance.now() - t0) * 1000
         return undefined
       },
       (e: unknown) => this.setBackgroundError(asError(e)),
