@@ -17,12 +17,11 @@
  * While a reply is pending the Worker keeps the event loop alive, which Deno needs
  * for cross-thread waits (DESIGN.md 3).
  */
-import { createRequire } from "node:module"
-import { pathToFileURL } from "node:url"
-import { Worker } from "node:worker_threads"
+import type { Worker } from "node:worker_threads"
 import { Effect, type Scope } from "effect"
 import type { InsertReply, InsertRequest } from "./internal/insertProtocol.ts"
 import type { MemTableHandle } from "./MemTable.ts"
+import { spawnModuleWorker } from "./spawnModuleWorker.ts"
 
 export type { InsertOutcome, InsertReply } from "./internal/insertProtocol.ts"
 
@@ -81,35 +80,7 @@ const workerUrl = (): URL => {
   return new URL(`./internal/insertWorker${ext}`, self)
 }
 
-const isPlainNode = (): boolean => {
-  const versions = (globalThis as { process?: { versions?: Record<string, string | undefined> } }).process?.versions
-  return versions?.node !== undefined && versions.bun === undefined && versions.deno === undefined
-}
-
-/** URL of tsx's ESM API (`register`), resolved from this package. */
-const tsxEsmApi = (): string => {
-  const resolve = (import.meta as { resolve?: (s: string) => string }).resolve
-  if (typeof resolve === "function") {
-    try {
-      return resolve("tsx/esm/api")
-    } catch {
-      // fall through: some test runners replace import.meta
-    }
-  }
-  // require.resolve picks the CommonJS build; the ESM build sits beside it.
-  return pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve("tsx/esm/api")
-      .replace(/\.cjs$/, ".mjs"),
-  ).href
-}
-
-const newWorker = (workerData: unknown): Worker => {
-  const url = workerUrl()
-  if (!url.pathname.endsWith(".ts") || !isPlainNode()) return new Worker(url, { workerData })
-  const boot = `import(${JSON.stringify(tsxEsmApi())}).then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`
-  return new Worker(boot, { eval: true, workerData })
-}
+const newWorker = (workerData: unknown): Worker => spawnModuleWorker(workerUrl(), workerData)
 
 export class InsertWorker {
   private readonly worker: Worker

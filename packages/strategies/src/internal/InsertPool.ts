@@ -18,9 +18,8 @@
 import type { Worker } from "node:worker_threads"
 import type { WriteBatch } from "@writepath/batch"
 import type { WriteStatus } from "@writepath/core-queue"
-import type { MemTable } from "@writepath/memtable"
+import { type MemTable, spawnModuleWorker } from "@writepath/memtable"
 import type { PoolReply, PoolRequest } from "./insertPoolProtocol.ts"
-import { spawnModuleWorker } from "./spawnWorker.ts"
 
 interface Pending {
   readonly batch: WriteBatch

@@ -51,19 +51,12 @@ export class ClassicWriteImpl {
     this.parallel = parallel
   }
 
-  async write(batch: WriteBatch, options: WriteOptions, disableMemtable: boolean): Promise<void> {
-    const w = new Writer(batch, writerOptions(options, disableMemtable))
-    this.arrivals.inflight++
-    try {
-      await this.writeImpl(w)
-    } finally {
-      this.arrivals.inflight--
-    }
-    const status = w.finalStatus()
-    if (status !== undefined) throw status
+  write(batch: WriteBatch, options: WriteOptions, disableMemtable: boolean): Promise<void> {
+    return this.arrivals.run(new Writer(batch, writerOptions(options, disableMemtable)), this)
   }
 
-  private async writeImpl(w: Writer): Promise<void> {
+  /** @internal Called through `Arrivals.run`. */
+  async writeImpl(w: Writer): Promise<void> {
     const wt = this.wt
     const joined = wt.joinBatchGroup(w)
     if (joined !== undefined) await joined // YIELD 1

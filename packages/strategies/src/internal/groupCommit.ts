@@ -3,7 +3,7 @@
  * (`MergeBatch`), assigning sequences in group order, and the adaptive leader yield.
  */
 import { WriteBatch } from "@writepath/batch"
-import type { WriteGroup, WriterOptions } from "@writepath/core-queue"
+import type { WriteGroup, Writer, WriterOptions } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 
 /**
@@ -111,6 +111,21 @@ export class Arrivals {
   /** Records the size of the group a leader just formed. */
   formed(size: number): void {
     this.lastGroupSize = size
+  }
+
+  /**
+   * Runs one writer through `impl` counting it as in flight until its caller resumes, then
+   * throws the writer's final status if it failed.
+   */
+  async run(w: Writer, impl: { writeImpl(w: Writer): Promise<void> }): Promise<void> {
+    this.inflight++
+    try {
+      await impl.writeImpl(w)
+    } finally {
+      this.inflight--
+    }
+    const status = w.finalStatus()
+    if (status !== undefined) throw status
   }
 
   /** True when other writes are in flight: the leader should `yieldToArrivals` first. */

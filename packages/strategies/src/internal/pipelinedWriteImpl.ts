@@ -45,19 +45,12 @@ export class PipelinedWriteImpl {
     this.drain = () => wt.waitForMemTableWriters()
   }
 
-  async write(batch: WriteBatch, options: WriteOptions, disableMemtable: boolean): Promise<void> {
-    const w = new Writer(batch, writerOptions(options, disableMemtable))
-    this.arrivals.inflight++
-    try {
-      await this.writeImpl(w)
-    } finally {
-      this.arrivals.inflight--
-    }
-    const status = w.finalStatus()
-    if (status !== undefined) throw status
+  write(batch: WriteBatch, options: WriteOptions, disableMemtable: boolean): Promise<void> {
+    return this.arrivals.run(new Writer(batch, writerOptions(options, disableMemtable)), this)
   }
 
-  private async writeImpl(w: Writer): Promise<void> {
+  /** @internal Called through `Arrivals.run`. */
+  async writeImpl(w: Writer): Promise<void> {
     const { env, wt } = this
     const joined = wt.joinBatchGroup(w)
     if (joined !== undefined) await joined // YIELD 1

@@ -26,19 +26,12 @@ export class WalOnlyWriteImpl {
     this.wt = wt
   }
 
-  async write(batch: WriteBatch, options: WriteOptions): Promise<void> {
-    const w = new Writer(batch, writerOptions(options, true))
-    this.arrivals.inflight++
-    try {
-      await this.writeImpl(w)
-    } finally {
-      this.arrivals.inflight--
-    }
-    const status = w.finalStatus()
-    if (status !== undefined) throw status
+  write(batch: WriteBatch, options: WriteOptions): Promise<void> {
+    return this.arrivals.run(new Writer(batch, writerOptions(options, true)), this)
   }
 
-  private async writeImpl(w: Writer): Promise<void> {
+  /** @internal Called through `Arrivals.run`. */
+  async writeImpl(w: Writer): Promise<void> {
     const { env, wt } = this
     const joined = wt.joinBatchGroup(w)
     if (joined !== undefined) await joined

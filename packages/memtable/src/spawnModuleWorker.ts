@@ -1,5 +1,6 @@
 /**
- * Starting a worker thread from a module of this package on every runtime. Bun and
+ * Starting a worker thread from a TypeScript or JavaScript module on every runtime
+ * (exported for other packages' workers: the concurrent-memtable strategy's pool). Bun and
  * Deno run .ts workers natively, and the built package ships .js. Node 20 running from
  * source cannot load a .ts worker entry, so there the worker starts from a bootstrap
  * that registers tsx's ESM hooks first (tsx is a dev dependency: running from source is
@@ -30,6 +31,7 @@ const tsxEsmApi = (): string => {
   ).href
 }
 
+/** A Worker running the module at `url` (its own extension decides .ts or .js). */
 export const spawnModuleWorker = (url: URL, workerData: unknown): Worker => {
   if (!url.pathname.endsWith(".ts") || !isPlainNode()) return new Worker(url, { workerData })
   const boot = `import(${JSON.stringify(tsxEsmApi())}).then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`
