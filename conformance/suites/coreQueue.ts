@@ -1,6 +1,6 @@
 import { WriteBatch } from "@writepath/batch"
 // Relative: the workspace root does not list @writepath/core-queue as a dependency (yet).
-import { WriteStall, type WriteStatus } from "../../packages/core-queue/src/index.ts"
+import { WriteStall, type WriteStatus } from "@writepath/core-queue"
 import { makeEnv, RecordingMemtable, RecordingWal, TestWriter, write } from "../../packages/core-queue/test/support/driver.ts"
 import { assert, assertEqual, type Suite } from "../harness.ts"
 

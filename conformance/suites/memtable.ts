@@ -1,6 +1,6 @@
 import { ValueType, WriteBatch } from "@writepath/batch"
 // Relative: the workspace root does not list @writepath/memtable as a dependency (yet).
-import { InsertWorker, MemTable, StartGate } from "../../packages/memtable/src/index.ts"
+import { InsertWorker, MemTable, StartGate } from "@writepath/memtable"
 import { assert, assertEqual, assertThrows, type Suite } from "../harness.ts"
 
 const enc = new TextEncoder()

@@ -1,8 +1,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { WriteBatch } from "@writepath/batch"
+import { Crc32c, LogWriter, layerNode, makeNode, recoverLogs, WalManager } from "@writepath/wal"
 import { Effect, Layer } from "effect"
-import { Crc32c, LogWriter, layerNode, makeNode, recoverLogs, WalManager } from "../../packages/wal/src/index.ts"
 import { assert, assertEqual, type Suite } from "../harness.ts"
 
 const batch = (seq: number, key: string, value: string): Uint8Array => {
