@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks"
 import type { Engine, EngineHandle, EngineStats } from "./Engine.ts"
 import { LatencyRecorder } from "./LatencyRecorder.ts"
 import type { Result } from "./Report.ts"
-import { makeTurnGuard, type TurnGuard } from "./turnGuard.ts"
+import { makeTurnGuard } from "./turnGuard.ts"
 import { keyStream, makeKey, needsPreload, preloadKeys, valueSource, type Workload, xorshift } from "./Workload.ts"
 
 export interface RunSpec {
@@ -72,10 +72,11 @@ const preload = async (engine: Engine, dir: string, spec: RunSpec): Promise<void
   await db.close()
 }
 
-const reader = async (db: EngineHandle, spec: RunSpec, stopped: () => boolean, guard: TurnGuard): Promise<number> => {
+const reader = async (db: EngineHandle, spec: RunSpec, stopped: () => boolean): Promise<number> => {
   const { get, scan } = db
   if (get === undefined || scan === undefined) throw new Error("engine has no get/scan")
   const random = xorshift(7)
+  const guard = makeTurnGuard()
   let reads = 0
   while (!stopped()) {
     const n = Math.floor(random() * preloadKeys)
@@ -109,7 +110,6 @@ export const runWorkload = async (engine: Engine, dir: string, spec: RunSpec, pr
     const before = db.stats?.()
     const start = performance.now()
     const deadline = spec.seconds === null ? Number.POSITIVE_INFINITY : start + spec.seconds * 1000
-    const guard = makeTurnGuard()
     let next = 0
     let writersLeft = spec.writers
     // The first failure stops every writer, so nothing writes to the engine after close.
@@ -126,6 +126,8 @@ export const runWorkload = async (engine: Engine, dir: string, spec: RunSpec, pr
       await txn.commit()
     }
     const writer = async (w: number): Promise<void> => {
+      // Its own guard: another task's slice must never make this writer yield (see turnGuard.ts).
+      const guard = makeTurnGuard()
       try {
         for (let i = next++; i < maxOps; i = next++) {
           const t0 = performance.now()
@@ -146,7 +148,7 @@ export const runWorkload = async (engine: Engine, dir: string, spec: RunSpec, pr
 
     const reading =
       spec.workload === "readwhilewriting"
-        ? reader(db, spec, () => writersLeft === 0, guard).catch((error: unknown) => {
+        ? reader(db, spec, () => writersLeft === 0).catch((error: unknown) => {
             failure ??= { error }
             return 0
           })
