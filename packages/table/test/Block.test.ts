@@ -59,7 +59,7 @@ describe("block golden bytes", () => {
     ])
     expect(decodeFooter(f)).toEqual({ metaindex: { offset: 100, size: 20 }, index: { offset: 125, size: 300 } })
     const bad = f.slice()
-    bad[47] ^= 1
+    bad[47]! ^= 1
     expect(decodeFooter(bad)).toBe("not an sstable (bad magic number)")
     expect(decodeBlockHandle(Uint8Array.of(0xac, 0x02, 0x05))).toEqual({ offset: 300, size: 5 })
     expect(decodeBlockHandle(Uint8Array.of(0xac))).toBeUndefined()

@@ -212,7 +212,7 @@ describe("damaged tables", () => {
 
   it("a flipped bit in a data block fails its CRC: TableCorruption naming file and block offset", async () => {
     const p = await damaged((b) => {
-      b[100] ^= 0x10
+      b[100]! ^= 0x10
       return b
     })
     let err: unknown
@@ -245,7 +245,7 @@ describe("damaged tables", () => {
     fc.assert(
       fc.property(checked, fc.integer({ min: 0, max: 7 }), (pos, bit) => {
         const copy = bytes.slice()
-        copy[pos] ^= 1 << bit
+        copy[pos]! ^= 1 << bit
         fs.writeFileSync(p, copy)
         expect(() => readAll(p)).toThrow(TableCorruption)
       }),
@@ -259,7 +259,7 @@ describe("damaged tables", () => {
     const tiny = await damaged((b) => b.subarray(0, kFooterSize - 1))
     expect(() => Table.open(tiny)).toThrow(/too short to be an sstable/)
     const magic = await damaged((b) => {
-      b[b.length - 1] ^= 0xff
+      b[b.length - 1]! ^= 0xff
       return b
     })
     expect(() => Table.open(magic)).toThrow(/bad magic number/)

@@ -124,7 +124,7 @@ describe("VersionSet", () => {
     expect(() => recoverVersionSet(dir)).toThrow(VersionCorruption)
     // A flipped bit in the MANIFEST.
     const bytes = fs.readFileSync(path.join(dir, "MANIFEST-000001"))
-    bytes[10] ^= 1
+    bytes[10]! ^= 1
     fs.writeFileSync(path.join(dir, "MANIFEST-000001"), bytes)
     setCurrentFile(dir, 1)
     expect(() => recoverVersionSet(dir)).toThrow(/checksum mismatch/)
