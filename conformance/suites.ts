@@ -5,6 +5,7 @@ import { coreQueueSuite } from "./suites/coreQueue.ts"
 import { dbSuite } from "./suites/db.ts"
 import { fileSystemSuite } from "./suites/fileSystem.ts"
 import { memtableSuite } from "./suites/memtable.ts"
+import { tableSuite } from "./suites/table.ts"
 import { walSuite } from "./suites/wal.ts"
 
 export const allSuites: ReadonlyArray<readonly [string, Suite]> = [
@@ -13,5 +14,6 @@ export const allSuites: ReadonlyArray<readonly [string, Suite]> = [
   ["db", dbSuite],
   ["fileSystem", fileSystemSuite],
   ["memtable", memtableSuite],
+  ["table", tableSuite],
   ["wal", walSuite],
 ]
