@@ -17,6 +17,15 @@ import type { LogFileService } from "@writepath/wal"
 import { DbClosed, InvalidArgument, NotSupported } from "./DbError.ts"
 import { DbImpl } from "./internal/DbImpl.ts"
 import { DbIterator } from "./internal/DbIterator.ts"
+import {
+  checkBoolean,
+  checkBytes,
+  checkOptionsObject,
+  FLUSH_WAL_OPTION_KEYS,
+  ITERATOR_OPTION_KEYS,
+  READ_OPTION_KEYS,
+  TRANSACTION_OPTION_KEYS,
+} from "./internal/PublicArgs.ts"
 import { Snapshot } from "./Snapshot.ts"
 import { Transaction, type TransactionWriter } from "./Transaction.ts"
 
@@ -55,6 +64,17 @@ export interface DbStats {
 
 /** Bytes a key or value takes in a batch, at most (UTF-8 needs up to 3 bytes per UTF-16 unit). */
 const sizeHint = (v: Bytes): number => (typeof v === "string" ? v.length * 3 : v instanceof Uint8Array ? v.length : 0)
+
+/** Bytes a key or value takes in a batch, at least (a UTF-16 unit is at least one UTF-8 byte). */
+const sizeFloor = (v: Bytes): number => (typeof v === "string" || v instanceof Uint8Array ? v.length : 0)
+
+/**
+ * Up-front batch room for a single-record write. Above this the batch grows to the exact
+ * size instead: a reservation is an allocation, and an oversized (or fake-length) key
+ * must reach the size checks before anything of its size is allocated.
+ */
+const MAX_RESERVATION = 16 * 1024 * 1024
+const reservation = (bytes: number): number => (bytes <= MAX_RESERVATION ? 24 + bytes : 24)
 
 const enc = new TextEncoder()
 const toBytes = (v: unknown, what: string): Uint8Array => {
@@ -97,7 +117,10 @@ export class Database {
 
   put(key: Bytes, value: Bytes, options?: unknown): Promise<void> {
     try {
-      return this.submit(new WriteBatch({ reservedBytes: 24 + sizeHint(key) + sizeHint(value) }).put(key, value), options)
+      checkBytes("put", "key", key)
+      checkBytes("put", "value", value)
+      this.checkFits("put", sizeFloor(key) + sizeFloor(value))
+      return this.submit(new WriteBatch({ reservedBytes: reservation(sizeHint(key) + sizeHint(value)) }).put(key, value), options)
     } catch (e) {
       return Promise.reject(e)
     }
@@ -105,7 +128,9 @@ export class Database {
 
   delete(key: Bytes, options?: unknown): Promise<void> {
     try {
-      return this.submit(new WriteBatch({ reservedBytes: 24 + sizeHint(key) }).delete(key), options)
+      checkBytes("delete", "key", key)
+      this.checkFits("delete", sizeFloor(key))
+      return this.submit(new WriteBatch({ reservedBytes: reservation(sizeHint(key)) }).delete(key), options)
     } catch (e) {
       return Promise.reject(e)
     }
@@ -114,7 +139,10 @@ export class Database {
   /** Deletes every key in [start, end). */
   deleteRange(start: Bytes, end: Bytes, options?: unknown): Promise<void> {
     try {
-      return this.submit(new WriteBatch({ reservedBytes: 24 + sizeHint(start) + sizeHint(end) }).deleteRange(start, end), options)
+      checkBytes("deleteRange", "start", start)
+      checkBytes("deleteRange", "end", end)
+      this.checkFits("deleteRange", sizeFloor(start) + sizeFloor(end))
+      return this.submit(new WriteBatch({ reservedBytes: reservation(sizeHint(start) + sizeHint(end)) }).deleteRange(start, end), options)
     } catch (e) {
       return Promise.reject(e)
     }
@@ -131,6 +159,22 @@ export class Database {
       return this.submit(batch, options)
     } catch (e) {
       return Promise.reject(e)
+    }
+  }
+
+  /**
+   * Rejects, before anything is allocated, a record whose key and value alone (`bytes`,
+   * a lower bound) exceed a memtable: it could never be inserted. The engine checks the
+   * exact batch again (DbImpl.write); this early check keeps a fake or huge length from
+   * reaching an allocation.
+   */
+  private checkFits(op: string, bytes: number): void {
+    if (this.impl.isClosed) throw new DbClosed({ operation: "write" })
+    const capacity = this.impl.memtables.mutable.arenaCapacity
+    if (bytes > capacity) {
+      throw new InvalidArgument({
+        reason: `${op}: key and value take at least ${bytes} bytes, more than a memtable holds (writeBufferSize ${this.impl.options.writeBufferSize})`,
+      })
     }
   }
 
@@ -153,7 +197,8 @@ export class Database {
   async get(key: Bytes, options?: { readonly snapshot?: Snapshot }): Promise<Uint8Array | undefined> {
     if (this.impl.isClosed) throw new DbClosed({ operation: "get" })
     const k = toBytes(key, "key")
-    const seq = options?.snapshot === undefined ? this.impl.versions.lastPublished : options.snapshot.check("get")
+    const snapshot = options === undefined ? undefined : checkOptionsObject("get", options, READ_OPTION_KEYS).snapshot
+    const seq = snapshot === undefined ? this.impl.versions.lastPublished : this.snapshotSequence("get", snapshot)
     const r = this.impl.getAt(k, seq)
     switch (r._tag) {
       case "Found":
@@ -168,7 +213,9 @@ export class Database {
   /** [key, value] pairs in key order (or reverse), as of its creation (or `snapshot`). */
   iterator(options: IteratorOptions = {}): AsyncIterable<[Uint8Array, Uint8Array]> {
     if (this.impl.isClosed) throw new DbClosed({ operation: "iterator" })
-    const seq = options.snapshot === undefined ? this.impl.versions.lastPublished : options.snapshot.check("iterator")
+    checkOptionsObject("iterator", options, ITERATOR_OPTION_KEYS)
+    const reverse = checkBoolean("iterator", "reverse", options.reverse)
+    const seq = options.snapshot === undefined ? this.impl.versions.lastPublished : this.snapshotSequence("iterator", options.snapshot)
     const bound = (v: Bytes | undefined, name: string): Uint8Array | undefined => (v === undefined ? undefined : toBytes(v, name))
     const gt = bound(options.gt, "gt")
     const gte = bound(options.gte, "gte")
@@ -179,7 +226,7 @@ export class Database {
       ...(gte === undefined ? {} : { gte }),
       ...(lt === undefined ? {} : { lt }),
       ...(lte === undefined ? {} : { lte }),
-      reverse: options.reverse === true,
+      reverse: reverse === true,
     })
     return {
       [Symbol.asyncIterator]: () => ({
@@ -189,6 +236,18 @@ export class Database {
         },
       }),
     }
+  }
+
+  /** The sequence of a live snapshot of this database; InvalidArgument for anything else. */
+  private snapshotSequence(op: string, snapshot: unknown): number {
+    if (!(snapshot instanceof Snapshot)) {
+      throw new InvalidArgument({
+        reason: `${op}: option \`snapshot\` must be a Snapshot from db.snapshot(), got ${snapshot === null ? "null" : typeof snapshot}`,
+      })
+    }
+    const seq = snapshot.check(op) // InvalidArgument when released
+    if (!this.snapshots.has(snapshot)) throw new InvalidArgument({ reason: `${op}: the snapshot belongs to another database` })
+    return seq
   }
 
   snapshot(): Snapshot {
@@ -203,7 +262,7 @@ export class Database {
   /** A WriteCommitted 2PC transaction named `name` (unique among live transactions). */
   beginTransaction(options: { readonly name: string; readonly writeOptions?: unknown }): Transaction {
     if (this.impl.isClosed) throw new DbClosed({ operation: "beginTransaction" })
-    const name = options?.name
+    const name = checkOptionsObject("beginTransaction", options, TRANSACTION_OPTION_KEYS).name
     if (typeof name !== "string" || name.length === 0)
       throw new InvalidArgument({ reason: "beginTransaction: name must be a non-empty string" })
     if (this.transactions.has(name)) throw new InvalidArgument({ reason: `beginTransaction: a transaction named ${name} is already live` })
@@ -222,7 +281,12 @@ export class Database {
   /** Hands buffered WAL records to the OS (`manualWalFlush`), and with `sync` makes them durable. */
   flushWal(options?: { readonly sync?: boolean }): Promise<void> {
     if (this.impl.isClosed) return Promise.reject(new DbClosed({ operation: "flushWal" }))
-    return this.impl.flushWal(options?.sync === true)
+    try {
+      const sync = checkBoolean("flushWal", "sync", checkOptionsObject("flushWal", options, FLUSH_WAL_OPTION_KEYS).sync)
+      return this.impl.flushWal(sync === true)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   stats(): DbStats {

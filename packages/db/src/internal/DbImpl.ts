@@ -29,7 +29,7 @@ import {
   WriteStall,
   type WriteStatus,
 } from "@writepath/core-queue"
-import { type GetResult, MemTable, MemTableList } from "@writepath/memtable"
+import { ArenaFull, EntryTooLarge, type GetResult, MemTable, MemTableList } from "@writepath/memtable"
 import {
   type EngineOptions,
   makeWritePathStats,
@@ -45,6 +45,7 @@ import {
 import { type LogFileService, logFileName, makeNode, recoverLogs, WalRecoveryMode } from "@writepath/wal"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { DatabaseExists, DatabaseNotFound, DbClosed, InvalidArgument, NotSupported, ReadOnlyError } from "../DbError.ts"
+import { createFolders, fsCall, missingFolders } from "./DbFolder.ts"
 import { LatencyWindow } from "./LatencyWindow.ts"
 import { acquireLock, type HeldLock } from "./LockFile.ts"
 import { type RecoveredTransaction, RecoveryInserter } from "./RecoveryInserter.ts"
@@ -134,17 +135,20 @@ export class DbImpl implements WritePathEnvService {
     files: LogFileService = makeNode({ syncOn: "threadpool" }),
   ): Promise<DbImpl> {
     const dir = path.resolve(options.path)
-    const exists = fs.existsSync(path.join(dir, IDENTITY))
+    const missing = missingFolders(dir) // IOError ENOTDIR when a file is in the way
+    const exists = missing.length === 0 && fsCall("open database", dir, () => fs.existsSync(path.join(dir, IDENTITY)))
     if (exists && options.errorIfExists) throw new DatabaseExists({ path: dir })
     if (!exists && !options.createIfMissing) throw new DatabaseNotFound({ path: dir })
-    fs.mkdirSync(dir, { recursive: true })
+    createFolders(missing)
     const lock = acquireLock(dir)
     try {
       if (!exists) {
-        fs.writeFileSync(path.join(dir, IDENTITY), `${crypto.randomUUID()}\n`)
-        fsyncDir(dir)
+        fsCall("create IDENTITY in", dir, () => {
+          fs.writeFileSync(path.join(dir, IDENTITY), `${crypto.randomUUID()}\n`)
+          fsyncDir(dir)
+        })
       }
-      const logs = listLogNumbers(dir)
+      const logs = fsCall("list WAL files in", dir, () => listLogNumbers(dir))
       const memtables = new MemTableList(DbImpl.newMemTable(options, 0))
       const inserter = new RecoveryInserter(
         {
@@ -218,13 +222,29 @@ export class DbImpl implements WritePathEnvService {
   }
 
   private static newMemTable(options: EngineOptions, earliestSequence: number): MemTable {
-    return MemTable.make({ writeBufferSize: options.writeBufferSize, earliestSequence })
+    // The arena is viewed as an Int32Array/BigInt64Array, so its size must be a multiple of 8;
+    // the options accept any integer (RocksDB's write_buffer_size has no alignment rule).
+    return MemTable.make({ writeBufferSize: roundUp(options.writeBufferSize, 8), earliestSequence })
   }
 
-  /** Recovery's insert: switches to a new memtable when the current one is full (its WAL stays live). */
+  /**
+   * Recovery's insert: switches to a new memtable when the current one is full (its WAL
+   * stays live), and also when this entry does not fit the room left: `shouldFlushNow`
+   * leaves room for small entries only, and a large acknowledged value must never make
+   * the database unopenable. An entry larger than a whole memtable of this open's
+   * writeBufferSize (written under a larger one) gets a memtable sized for it.
+   */
   private static recoveryAdd(list: MemTableList, options: EngineOptions, seq: number, type: number, k: Uint8Array, v: Uint8Array): void {
     if (list.mutable.shouldFlushNow()) list.switchMemTable(DbImpl.newMemTable(options, seq - 1))
-    list.mutable.add(seq, type, k, v)
+    try {
+      list.mutable.add(seq, type, k, v) // on ArenaFull / EntryTooLarge nothing was inserted
+    } catch (e) {
+      if (!(e instanceof ArenaFull || e instanceof EntryTooLarge)) throw e
+      const need = k.length + v.length + RECOVERY_ENTRY_SLACK
+      const sized = need > options.writeBufferSize / 2 ? { ...options, writeBufferSize: roundUp(2 * need, 64 * 1024) } : options
+      list.switchMemTable(DbImpl.newMemTable(sized, seq - 1))
+      list.mutable.add(seq, type, k, v)
+    }
   }
 
   get strategy(): WriteStrategyService {
@@ -251,6 +271,16 @@ export class DbImpl implements WritePathEnvService {
     if (this.bgError !== undefined) return Promise.reject(new ReadOnlyError({ cause: this.bgError }))
     if (batch.hasMerge) {
       return Promise.reject(new NotSupported({ reason: "Merge needs a merge operator, which writepath does not have" }))
+    }
+    // A batch whose records alone (its bytes less the 12-byte header: a lower bound of its
+    // arena need) exceed a memtable can never be inserted. Refused here, before it joins a
+    // group, so the writers it would be grouped with do not fail with it.
+    if (!disableMemtable && batch.byteSize - 12 > this.memtables.mutable.arenaCapacity) {
+      return Promise.reject(
+        new InvalidArgument({
+          reason: `write: a batch of ${batch.byteSize} bytes does not fit a memtable (writeBufferSize ${this.options.writeBufferSize})`,
+        }),
+      )
     }
     return this.strategy.write(batch, wo, disableMemtable)
   }
@@ -471,3 +501,8 @@ export class DbImpl implements WritePathEnvService {
 }
 
 const EMPTY = new Uint8Array(0)
+
+/** Bytes beyond key and value a memtable node can take (tallest node, header, alignment; memtable `nodeBytes`). */
+const RECOVERY_ENTRY_SLACK = 12 * 4 + 16 + 3 + 64
+
+const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to

@@ -18,6 +18,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { DatabaseLocked } from "../DbError.ts"
+import { toIOError } from "./DbFolder.ts"
 
 export interface HeldLock {
   readonly file: string
@@ -71,7 +72,8 @@ export const acquireLock = (dir: string): HeldLock => {
         },
       }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
+      // A read-only or immutable folder, a full disk...: a typed error naming the LOCK file.
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw toIOError("create", file, e)
     }
     const holder = readHolder(file)
     if (holder === undefined) {
