@@ -135,7 +135,7 @@ export class VersionSet {
 
   private static async startManifest(dir: string, state: VersionState, manifestNumber: number): Promise<VersionSet> {
     const path = descriptorFileName(dir, manifestNumber)
-    const writer = new LogWriter(makeNode().openWritable(path), { logNumber: manifestNumber, useFsync: true })
+    const writer = new LogWriter(makeNode({ syncOn: "threadpool" }).openWritable(path), { logNumber: manifestNumber, useFsync: true })
     try {
       writer.addRecord(encodeVersionEdit(snapshotEdit(state)))
       await writer.sync()
