@@ -325,6 +325,11 @@ export interface OpenWith {
   readonly strategy?: StrategyLayer
   /** The WAL's file service (default: node:fs with fdatasync on the thread pool); testkit's fault-injecting one in tests. */
   readonly logFile?: LogFileService
+  /**
+   * The folder fsync that makes a new WAL's (and IDENTITY's) folder entry durable (default:
+   * node:fs, throwing IOError); testkit's `makeFaultyFsyncDir` in tests.
+   */
+  readonly fsyncDir?: (dir: string) => void
 }
 
 /**
@@ -333,5 +338,5 @@ export interface OpenWith {
  */
 export const open = async (options: unknown, using: OpenWith = {}): Promise<Database> => {
   const parsed = parseEngineOptions(options)
-  return new Database(await DbImpl.open(parsed, using.strategy, using.logFile))
+  return new Database(await DbImpl.open(parsed, using.strategy, using.logFile, using.fsyncDir))
 }

@@ -1,7 +1,8 @@
 /**
  * A fault-injecting LogFile layer: wraps another LogFile service (node:fs or memory) and
  * makes chosen calls fail the way an OS does: EIO on write, ENOSPC, a short write (some
- * bytes land, then the error), EIO on fdatasync/fsync, EIO on read, failed opens.
+ * bytes land, then the error), EIO on fdatasync/fsync, EIO on read, failed opens; and
+ * (`makeFaultyFsyncDir`) a failed folder fsync.
  *
  * Owns: the rule list and call counters of one FaultInjector.
  * Invariants:
@@ -14,7 +15,7 @@
 import { IOError, LogFile, type LogFileService, type ReadableLogFile, type WritableLogFile } from "@writepath/wal"
 import { Effect, Layer } from "effect"
 
-export type FaultOp = "append" | "datasync" | "fsync" | "read" | "openWritable" | "openReadable"
+export type FaultOp = "append" | "datasync" | "fsync" | "read" | "openWritable" | "openReadable" | "fsyncDir"
 
 export interface FaultRule {
   readonly op: FaultOp
@@ -45,7 +46,7 @@ interface LiveRule {
 export class FaultInjector {
   private rules: LiveRule[] = []
   /** Every call seen, by op. */
-  readonly calls: Record<FaultOp, number> = { append: 0, datasync: 0, fsync: 0, read: 0, openWritable: 0, openReadable: 0 }
+  readonly calls: Record<FaultOp, number> = { append: 0, datasync: 0, fsync: 0, read: 0, openWritable: 0, openReadable: 0, fsyncDir: 0 }
   /** Every fault that fired, in order. */
   readonly fired: FiredFault[] = []
 
@@ -128,6 +129,18 @@ export const makeFaultyLogFile = (inner: LogFileService, faults: FaultInjector):
     },
   }
 }
+
+/**
+ * A folder fsync (the engine's `OpenWith.fsyncDir`) that fails as the rules say; on a
+ * failure the inner sync is not called, so nothing was made durable.
+ */
+export const makeFaultyFsyncDir =
+  (inner: (dir: string) => void, faults: FaultInjector): ((dir: string) => void) =>
+  (dir) => {
+    const rule = faults.match("fsyncDir", dir)
+    if (rule) throw errorFor(rule, "fsync folder", dir)
+    inner(dir)
+  }
 
 /** Wraps whatever LogFile the layer below provides: `layerFaultyLogFile(f).pipe(Layer.provide(layerNode()))`. */
 export const layerFaultyLogFile = (faults: FaultInjector): Layer.Layer<LogFile, never, LogFile> =>

@@ -2,7 +2,14 @@
 import { LogFile, LogWriter } from "@writepath/wal"
 import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
-import { FaultInjector, layerFaultyLogFile, layerMemoryLogFile, makeFaultyLogFile, makeMemoryLogFile } from "../src/index.ts"
+import {
+  FaultInjector,
+  layerFaultyLogFile,
+  layerMemoryLogFile,
+  makeFaultyFsyncDir,
+  makeFaultyLogFile,
+  makeMemoryLogFile,
+} from "../src/index.ts"
 
 const bytes = (...xs: number[]) => Uint8Array.from(xs)
 
@@ -82,5 +89,20 @@ describe("FaultInjector", () => {
       }).pipe(Effect.provide(layer)),
     )
     expect(result).toEqual({ first: "Left", durable: 10 })
+  })
+})
+
+describe("makeFaultyFsyncDir", () => {
+  it("fails the chosen folder syncs with the rule's code and does not call the inner sync then", () => {
+    const synced: string[] = []
+    const faults = new FaultInjector().inject({ op: "fsyncDir", code: "ENOSPC", path: "/db", after: 1 })
+    const syncDir = makeFaultyFsyncDir((d) => synced.push(d), faults)
+    syncDir("/db")
+    expect(() => syncDir("/db")).toThrow(expect.objectContaining({ _tag: "IOError", code: "ENOSPC", operation: "fsync folder" }))
+    syncDir("/other")
+    syncDir("/db")
+    expect(synced).toEqual(["/db", "/other", "/db"])
+    expect(faults.calls.fsyncDir).toBe(4)
+    expect(faults.fired).toEqual([{ op: "fsyncDir", path: "/db", code: "ENOSPC" }])
   })
 })

@@ -17,6 +17,7 @@ const errnoOf = (e: unknown): string | undefined =>
 
 /** A node:fs errno error as an IOError naming `operation` and `target`; anything else unchanged. */
 export const toIOError = (operation: string, target: string, e: unknown): unknown => {
+  if (e instanceof IOError) return e
   const code = errnoOf(e)
   if (code === undefined) return e
   return new IOError({ operation, path: target, code, cause: e, detail: e instanceof Error ? e.message : code })

@@ -49,7 +49,7 @@ import { createFolders, fsCall, missingFolders } from "./DbFolder.ts"
 import { LatencyWindow } from "./LatencyWindow.ts"
 import { acquireLock, type HeldLock } from "./LockFile.ts"
 import { type RecoveredTransaction, RecoveryInserter } from "./RecoveryInserter.ts"
-import { fsyncDir, listLogNumbers, WalSet } from "./WalSet.ts"
+import { fsyncDir, listLogNumbers, type SyncDir, WalSet } from "./WalSet.ts"
 
 const IDENTITY = "IDENTITY"
 
@@ -133,6 +133,7 @@ export class DbImpl implements WritePathEnvService {
     options: EngineOptions,
     strategyLayer: StrategyLayer = Strategy.layerFor(options.strategy),
     files: LogFileService = makeNode({ syncOn: "threadpool" }),
+    syncDir: SyncDir = fsyncDir,
   ): Promise<DbImpl> {
     const dir = path.resolve(options.path)
     const missing = missingFolders(dir) // IOError ENOTDIR when a file is in the way
@@ -145,7 +146,7 @@ export class DbImpl implements WritePathEnvService {
       if (!exists) {
         fsCall("create IDENTITY in", dir, () => {
           fs.writeFileSync(path.join(dir, IDENTITY), `${crypto.randomUUID()}\n`)
-          fsyncDir(dir)
+          syncDir(dir)
         })
       }
       const logs = fsCall("list WAL files in", dir, () => listLogNumbers(dir))
@@ -180,6 +181,7 @@ export class DbImpl implements WritePathEnvService {
         },
         newLog,
         logs,
+        syncDir,
       )
       const scope = Effect.runSync(Scope.make())
       const db = new DbImpl({

@@ -11,6 +11,7 @@
  */
 import * as fs from "node:fs"
 import { type LogFileService, LogWriter, logFileName, parseLogFileName } from "@writepath/wal"
+import { toIOError } from "./DbFolder.ts"
 
 export interface WalSetOptions {
   readonly manualWalFlush: boolean
@@ -29,43 +30,59 @@ export const listLogNumbers = (dir: string): number[] =>
     })
     .sort((a, b) => a - b)
 
-/** fsync of a folder, so a file created in it survives a crash (RocksDB `FsyncWithDirOptions`). */
+/** fsync of a folder, so a file created in it survives a crash (RocksDB `FsyncWithDirOptions`). Throws IOError. */
 export const fsyncDir = (dir: string): void => {
-  const fd = fs.openSync(dir, "r")
   try {
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
+    const fd = fs.openSync(dir, "r")
+    try {
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
+  } catch (e) {
+    throw toIOError("fsync folder", dir, e)
   }
 }
+
+/** The folder sync the WAL set uses: node:fs's by default, a fault-injecting one in tests. */
+export type SyncDir = (dir: string) => void
 
 export class WalSet {
   readonly dir: string
   private readonly files: LogFileService
+  private readonly syncDir: SyncDir
   private readonly options: WalSetOptions
   private current_: LogWriter
   private readonly live: number[]
   /** Syncs in flight on the current writer: a switch waits for them before closing it. */
   private pendingSyncs = new Set<Promise<void>>()
 
-  private constructor(dir: string, files: LogFileService, options: WalSetOptions, current: LogWriter, live: number[]) {
+  private constructor(dir: string, files: LogFileService, syncDir: SyncDir, options: WalSetOptions, current: LogWriter, live: number[]) {
     this.dir = dir
     this.files = files
+    this.syncDir = syncDir
     this.options = options
     this.current_ = current
     this.live = live
   }
 
   /** Opens a new WAL numbered `number` after the recovered ones in `live`. */
-  static create(dir: string, files: LogFileService, options: WalSetOptions, number: number, live: ReadonlyArray<number>): WalSet {
-    const w = WalSet.newWriter(dir, files, options, number)
-    return new WalSet(dir, files, options, w, [...live, number])
+  static create(
+    dir: string,
+    files: LogFileService,
+    options: WalSetOptions,
+    number: number,
+    live: ReadonlyArray<number>,
+    syncDir: SyncDir = fsyncDir,
+  ): WalSet {
+    const w = WalSet.newWriter(dir, files, syncDir, options, number)
+    return new WalSet(dir, files, syncDir, options, w, [...live, number])
   }
 
-  private static newWriter(dir: string, files: LogFileService, options: WalSetOptions, number: number): LogWriter {
+  private static newWriter(dir: string, files: LogFileService, syncDir: SyncDir, options: WalSetOptions, number: number): LogWriter {
     const file = files.openWritable(logFileName(dir, number))
     try {
-      fsyncDir(dir)
+      syncDir(dir)
       return new LogWriter(file, {
         logNumber: number,
         recycleLogFiles: options.recycleLogFileNum > 0,
@@ -99,7 +116,7 @@ export class WalSet {
   async switchTo(number: number): Promise<void> {
     const old = this.current_
     const oldSyncs = this.pendingSyncs
-    this.current_ = WalSet.newWriter(this.dir, this.files, this.options, number)
+    this.current_ = WalSet.newWriter(this.dir, this.files, this.syncDir, this.options, number)
     this.pendingSyncs = new Set()
     this.live.push(number)
     try {
