@@ -206,6 +206,19 @@ describe.each(STRATEGIES)("fault matrix: %s", (strategy) => {
       // The failed sync was never retried, not by later writes, flushWal or close.
       expect(faults.calls.datasync + faults.calls.fsync).toBe(syncsAtFailure)
 
+      // WRITEPATH_FAULT_REPORT=<file>: one JSON line per case, the figures the README quotes.
+      const report = process.env.WRITEPATH_FAULT_REPORT
+      if (report !== undefined && report !== "") {
+        const line = {
+          strategy,
+          fault: c.name,
+          acked,
+          groupErrors: ioErrors.length,
+          readOnly: failed.length - ioErrors.length,
+          syncs: syncsAtFailure,
+        }
+        fs.appendFileSync(report, `${JSON.stringify(line)}\n`)
+      }
       const again = await open(options)
       for (const o of outcomes) {
         const v = str(await again.get(o.key))
