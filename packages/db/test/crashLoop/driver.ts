@@ -179,15 +179,21 @@ export const runCrashLoop = async (o: CrashLoopOptions): Promise<StrategyFigures
     /** The verified final contents of each earlier iteration in this folder. */
     let finals = new Map<number, Map<string, string>>()
     let lastSequence = 0
+    let failuresAtChainStart = 0
+    /** A folder whose chain failed is kept for inspection (its path is in the failure lines). */
+    const done = (): void => {
+      if (dir !== "" && f.failures.length === failuresAtChainStart) fs.rmSync(dir, { recursive: true, force: true })
+      failuresAtChainStart = f.failures.length
+    }
     for (let i = 0; i < o.iterations; i++) {
       if (i % o.chain === 0) {
-        if (dir !== "") fs.rmSync(dir, { recursive: true, force: true })
+        done()
         dir = fs.mkdtempSync(path.join(os.tmpdir(), `writepath-crashloop-${strategy}-`))
         finals = new Map()
         lastSequence = 0
       }
       const fail = (what: string): void => {
-        f.failures.push(`iteration ${i}: ${what}`)
+        f.failures.push(`iteration ${i} (${dir}): ${what}`)
       }
       const mode: KillMode = (["random", "mid-fsync", "mid-switch"] as const)[i % 3]!
       const lostPageCache = o.lostPageCacheEvery > 0 && i % o.lostPageCacheEvery === o.lostPageCacheEvery - 1
@@ -264,7 +270,7 @@ export const runCrashLoop = async (o: CrashLoopOptions): Promise<StrategyFigures
         `${strategy} #${i}: ${run.killedOn}${lostPageCache ? " + lost page cache" : ""}, ${run.acked.reduce((a, b) => a + b, 0)} acked, ${f.failures.length} failures so far`,
       )
     }
-    if (dir !== "") fs.rmSync(dir, { recursive: true, force: true })
+    done()
   }
   return all
 }
