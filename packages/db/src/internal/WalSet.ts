@@ -4,9 +4,14 @@
  * (all of them until flush exists: their memtables are not persisted elsewhere).
  *
  * Invariants: 1. every WAL but the current one is fully synced and closed (a switch
- * syncs the old one before closing it), so a sync of the current WAL makes every
- * acknowledged write durable; 2. file numbers only grow; 3. a new WAL's folder entry is
- * made durable (folder fsync) before any record in it is acknowledged.
+ * syncs the old one before closing it), and while that closing sync runs, a sync of the
+ * current WAL completes only together with it: so a completed `sync` makes every record
+ * appended before it durable, in every WAL. (Without the wait, a two-queue prepare synced
+ * into the new WAL was acknowledged while the old WAL's tail was still only in the page
+ * cache; after a power loss point-in-time recovery stops at that torn tail and drops the
+ * new WAL, prepare included. RocksDB avoids it by holding the WAL-only queue during the
+ * switch.) 2. file numbers only grow; 3. a new WAL's folder entry is made durable (folder
+ * fsync) before any record in it is acknowledged.
  * Yields: `switchTo` awaits the old WAL's sync; `sync` awaits the OS.
  */
 import * as fs from "node:fs"
@@ -56,6 +61,8 @@ export class WalSet {
   private readonly live: number[]
   /** Syncs in flight on the current writer: a switch waits for them before closing it. */
   private pendingSyncs = new Set<Promise<void>>()
+  /** The previous WAL's closing sync while a switch runs (invariant 1); undefined otherwise. */
+  private switching: Promise<void> | undefined
 
   private constructor(dir: string, files: LogFileService, syncDir: SyncDir, options: WalSetOptions, current: LogWriter, live: number[]) {
     this.dir = dir
@@ -119,17 +126,26 @@ export class WalSet {
     this.current_ = WalSet.newWriter(this.dir, this.files, this.syncDir, this.options, number)
     this.pendingSyncs = new Set()
     this.live.push(number)
-    try {
+    const closing = (async () => {
       // Another queue's leader may be syncing the old WAL: never close a file under its sync.
       await Promise.allSettled(oldSyncs) // YIELD
       if (this.options.manualWalFlush) old.flush()
       if (old.durableSize < old.size) await old.sync() // YIELD
+    })()
+    this.switching = closing
+    try {
+      await closing
     } finally {
+      if (this.switching === closing) this.switching = undefined
       await old.close()
     }
   }
 
-  /** Makes everything appended so far durable (the current WAL; older ones already are). */
+  /**
+   * Makes everything appended so far durable: the current WAL, and the previous one if a
+   * switch is still syncing it (invariant 1); older ones already are. Rejects with either
+   * sync's error.
+   */
   sync(): Promise<void> {
     const p = this.current_.sync()
     const pending = this.pendingSyncs
@@ -138,7 +154,8 @@ export class WalSet {
       pending.delete(p)
     }
     p.then(done, done)
-    return p
+    const switching = this.switching
+    return switching === undefined ? p : Promise.all([p, switching]).then(() => undefined)
   }
 
   async close(sync: boolean): Promise<void> {
