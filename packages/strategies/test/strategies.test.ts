@@ -198,6 +198,34 @@ describe("what sets the strategies apart", () => {
     })
   })
 
+  it.each(["classic", "two-queue"] as const)(
+    "%s: a serial group inserts while its fdatasync is in flight, but publishes only after it (and never if it fails)",
+    async (name) => {
+      const env = new FakeEnv()
+      env.syncGate = new Latch()
+      await withStrategy(name, env, async (s) => {
+        const w = s.write(put("k"), sync)
+        await flush()
+        expect(env.mem.numEntries).toBe(1) // inserted during the sync
+        expect(env.versions.lastPublished).toBe(0) // but invisible
+        env.syncGate!.open()
+        await w
+        expect(env.versions.lastPublished).toBe(1)
+      })
+      const failing = new FakeEnv()
+      const gate = new Latch()
+      failing.writeToWAL = () => gate.promise.then(() => new Error("EIO"))
+      await withStrategy(name, failing, async (s) => {
+        const w = s.write(put("k"), sync)
+        await flush()
+        gate.open()
+        await expect(w).rejects.toThrow("EIO")
+        expect(failing.mem.numEntries).toBe(1)
+        expect(failing.versions.lastPublished).toBe(0)
+      })
+    },
+  )
+
   it("classic: groups never insert in parallel", async () => {
     const env = new FakeEnv()
     await withStrategy("classic", env, async (s) => {

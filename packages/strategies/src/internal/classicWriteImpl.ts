@@ -8,7 +8,8 @@
  *  2. the leader's adaptive yield before forming its group (it owns the queue: newcomers
  *     link behind it);
  *  3. preprocessWrite (only when switching the WAL or stalling; the leader owns the queue);
- *  4. the WAL append's sync (the leader owns the queue; the group is formed);
+ *  4. the WAL append's sync (the leader owns the queue; the group is formed); a serial
+ *     group's memtable insert runs before this await, while the sync is in flight;
  *  5. a parallel member's insert on a worker thread, and completeParallelMemTableWriter
  *     for all but the last finisher.
  */
@@ -103,30 +104,46 @@ export class ClassicWriteImpl {
     env.stats.groups++
     env.stats.groupMembers += group.size
 
+    let walSync: Promise<WriteStatus> | undefined
     if (!w.disableWAL) {
       const merged = mergeGroup(group)
       if (merged !== undefined) {
         merged.sequence = first
         const r = env.writeToWAL(merged, w.sync)
-        status = r instanceof Promise ? await r : r // YIELD 4
+        if (r instanceof Promise) walSync = r
+        else status = r
       }
+    }
+    const parallel = this.parallel !== undefined && group.size > 1 && !hasMerge
+    if (walSync !== undefined && (parallel || status !== undefined)) {
+      status = await walSync // YIELD 4
+      walSync = undefined
     }
     if (status !== undefined) env.releaseRoom(room)
     if (status === undefined) {
-      if (this.parallel !== undefined && group.size > 1 && !hasMerge) {
+      if (parallel) {
         env.stats.parallelGroups++
         this.groupRoom.set(group, room)
         wt.launchParallelMemTableWriters(group)
         await this.parallelMember(w, true)
         return
       }
+      // Serial insert while the WAL's fdatasync is in flight on the thread pool: the record
+      // is already appended, the entries stay invisible until publication, and publication
+      // waits for the sync. A failed sync never publishes (and turns the engine read-only),
+      // so nothing unsynced becomes visible; only the insert's CPU leaves the critical path.
+      let insertStatus: WriteStatus
       group.forEach((m) => {
-        if (status === undefined && m.shouldWriteToMemtable()) status = env.insertInto(m.batch!, m.sequence)
+        if (insertStatus === undefined && m.shouldWriteToMemtable()) insertStatus = env.insertInto(m.batch!, m.sequence)
       })
       env.releaseRoom(room)
-      // The publication point: before any member is released, never after a failed insert.
+      if (walSync !== undefined) status = await walSync // YIELD 4
+      if (status === undefined && insertStatus !== undefined) {
+        status = insertStatus
+        env.handleMemTableInsertFailure(insertStatus)
+      }
+      // The publication point: after the WAL (and its sync), before any member is released, never after a failure.
       if (status === undefined) env.versions.publish(group.lastSequence)
-      else env.handleMemTableInsertFailure(status)
     }
     wt.exitAsBatchGroupLeader(group, status)
   }
