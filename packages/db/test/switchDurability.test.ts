@@ -3,7 +3,9 @@
  * a memtable switch: while the switch's closing sync of the old WAL runs, the two-queue
  * strategy's WAL-only queue can append a prepare to the new WAL and sync it. That prepare
  * must wait for the old WAL's sync (else a power loss leaves the old WAL's torn tail, and
- * point-in-time recovery drops the new WAL with the acknowledged prepare in it).
+ * point-in-time recovery drops the new WAL with the acknowledged prepare in it), and its
+ * own sync must start only after that one (else the new WAL can be durable ahead of the
+ * old tail: a hole recovery cannot see).
  * Only two-queue is tested: in the other strategies a prepare waits behind the main queue,
  * whose leader runs the switch.
  */
@@ -29,11 +31,12 @@ const latch = <A = void>(): { promise: Promise<A>; resolve: (a: A) => void; reje
   return { promise, resolve, reject }
 }
 
-/** node:fs WALs where the first WAL's sync after a switch began waits for `gate`, and syncs of the second report. */
+/** node:fs WALs where the first WAL's sync after a switch began waits for `gate`; `events` orders the syncs. */
 const gatedFiles = (gate: Promise<void>) => {
   const inner = makeNode()
   const switched = latch()
-  const newWalSynced = latch()
+  const newWalAppended = latch()
+  const events: string[] = []
   let opened = 0
   const files: LogFileService = {
     openWritable(p, o) {
@@ -42,21 +45,29 @@ const gatedFiles = (gate: Promise<void>) => {
       if (n === 2) switched.resolve()
       return {
         path: f.path,
-        append: (d, s, e) => f.append(d, s, e),
+        append: (d, s, e) => {
+          f.append(d, s, e)
+          if (n === 2) newWalAppended.resolve()
+        },
         size: () => f.size(),
         close: () => f.close(),
         fsync: () => f.fsync(),
         datasync: () => {
-          if (n === 1 && opened >= 2) return gate.then(() => f.datasync())
-          const r = f.datasync()
-          if (n === 2) void r.then(() => newWalSynced.resolve())
-          return r
+          if (n === 1 && opened >= 2) {
+            return gate
+              .then(() => f.datasync())
+              .then(() => {
+                events.push("old WAL synced")
+              })
+          }
+          if (n === 2) events.push("new WAL sync started")
+          return f.datasync()
         },
       }
     },
     openReadable: (p) => inner.openReadable(p),
   }
-  return { files, switched: switched.promise, newWalSynced: newWalSynced.promise }
+  return { files, events, switched: switched.promise, newWalAppended: newWalAppended.promise }
 }
 
 /** One macrotask turn: every microtask queued by an already finished I/O has run. */
@@ -82,19 +93,21 @@ describe("durability across a memtable switch (two-queue)", () => {
     const prepare = t.prepare().then(() => {
       acked = true
     })
-    await g.newWalSynced // the prepare's own sync is done...
+    await g.newWalAppended // the prepare is in the new WAL (the main queue is held by the switching leader)
     await turn()
-    return { db, dir, filler, prepare, acked: () => acked }
+    return { db, dir, filler, prepare, acked: () => acked, events: g.events }
   }
 
   it("a sync prepare synced into the new WAL is acknowledged only after the old WAL's closing sync", async () => {
     const gate = latch()
     const s = await start(gate.promise)
-    expect(s.acked()).toBe(false) // ...but the old WAL is not durable yet
+    expect(s.acked()).toBe(false) // the old WAL is not durable yet...
+    expect(s.events).toEqual([]) // ...so the new one is not synced either
     gate.resolve()
     await s.prepare
     await s.filler
     expect(s.acked()).toBe(true)
+    expect(s.events.slice(0, 2)).toEqual(["old WAL synced", "new WAL sync started"])
     await s.db.close()
     const again = await open({ path: s.dir, strategy: "two-queue", writeBufferSize: 64 * 1024 })
     expect(again.getPreparedTransactions().map((t) => t.name)).toEqual(["t"])
@@ -106,6 +119,7 @@ describe("durability across a memtable switch (two-queue)", () => {
     const s = await start(gate.promise)
     gate.reject(new IOError({ operation: "fdatasync", path: "old WAL", code: "EIO", detail: "injected" }))
     await expect(s.prepare).rejects.toMatchObject({ _tag: "IOError", code: "EIO" })
+    expect(s.events).toEqual([]) // the new WAL was never synced as if the old one had been
     await s.filler.catch(() => undefined)
     await expect(s.db.put("later", "x")).rejects.toMatchObject({ _tag: "ReadOnlyError" })
     await s.db.close()

@@ -5,12 +5,13 @@
  *
  * Invariants: 1. every WAL but the current one is fully synced and closed (a switch
  * syncs the old one before closing it), and while that closing sync runs, a sync of the
- * current WAL completes only together with it: so a completed `sync` makes every record
- * appended before it durable, in every WAL. (Without the wait, a two-queue prepare synced
- * into the new WAL was acknowledged while the old WAL's tail was still only in the page
- * cache; after a power loss point-in-time recovery stops at that torn tail and drops the
- * new WAL, prepare included. RocksDB avoids it by holding the WAL-only queue during the
- * switch.) 2. file numbers only grow; 3. a new WAL's folder entry is made durable (folder
+ * current WAL starts only after it, as RocksDB syncs its live WALs in order: so a
+ * completed `sync` makes every record appended before it durable, in every WAL, and a
+ * newer WAL is never durable ahead of an older one's tail. (Without the wait, a two-queue
+ * prepare synced into the new WAL was acknowledged while the old WAL's tail was still only
+ * in the page cache; with the syncs merely overlapping, a power loss could keep the new
+ * WAL's records and not the old tail: a hole that recovery cannot see, found by the crash
+ * loop's lost-page-cache runs.) 2. file numbers only grow; 3. a new WAL's folder entry is made durable (folder
  * fsync) before any record in it is acknowledged.
  * Yields: `switchTo` awaits the old WAL's sync; `sync` awaits the OS.
  */
@@ -142,20 +143,21 @@ export class WalSet {
   }
 
   /**
-   * Makes everything appended so far durable: the current WAL, and the previous one if a
-   * switch is still syncing it (invariant 1); older ones already are. Rejects with either
-   * sync's error.
+   * Makes everything appended so far durable: the current WAL, after the previous one if
+   * a switch is still syncing it (invariant 1); older ones already are. Rejects with the
+   * old WAL's sync error (then the current one is not synced) or the current one's.
    */
   sync(): Promise<void> {
-    const p = this.current_.sync()
+    const w = this.current_
+    const switching = this.switching
+    const p = switching === undefined ? w.sync() : switching.then(() => w.sync()) // YIELD: old WAL first
     const pending = this.pendingSyncs
     pending.add(p)
     const done = (): void => {
       pending.delete(p)
     }
     p.then(done, done)
-    const switching = this.switching
-    return switching === undefined ? p : Promise.all([p, switching]).then(() => undefined)
+    return p
   }
 
   async close(sync: boolean): Promise<void> {
