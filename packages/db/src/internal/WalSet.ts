@@ -10,8 +10,8 @@
  * newer WAL is never durable ahead of an older one's tail. (Without the wait, a two-queue
  * prepare synced into the new WAL was acknowledged while the old WAL's tail was still only
  * in the page cache; with the syncs merely overlapping, a power loss could keep the new
- * WAL's records and not the old tail: a hole that recovery cannot see, found by the crash
- * loop's lost-page-cache runs.) 2. file numbers only grow; 3. a new WAL's folder entry is made durable (folder
+ * WAL's records and not the old tail: a hole that recovery cannot see. Both pinned by
+ * test/switchDurability.test.ts.) 2. file numbers only grow; 3. a new WAL's folder entry is made durable (folder
  * fsync) before any record in it is acknowledged.
  * Yields: `switchTo` awaits the old WAL's sync; `sync` awaits the OS.
  */
