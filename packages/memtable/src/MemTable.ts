@@ -58,7 +58,7 @@ import {
 } from "./internal/arena.ts"
 import { InlineSkipList } from "./internal/inlineSkipList.ts"
 import { MemTableInserter, validationHandler } from "./internal/memTableInserter.ts"
-import { allocateNode, nodeBytes } from "./internal/node.ts"
+import { allocateNode, maxArenaBytesForBatch, nodeBytes } from "./internal/node.ts"
 import { type RandomSource, xorshift32 } from "./internal/random.ts"
 import { ArenaFull, DuplicateEntry, EntryTooLarge, InvalidEntry, MalformedBatch } from "./MemTableError.ts"
 import { MemTableIterator } from "./MemTableIterator.ts"
@@ -444,6 +444,14 @@ export class MemTable {
   get arenaCapacity(): number {
     return this.arena.capacity
   }
+  /**
+   * Upper bound of the arena bytes inserting `batch` can take here: the arena is fixed in
+   * size, so a writer reserves this much before it commits to a WAL record.
+   */
+  maxArenaBytesFor(batch: { readonly byteSize: number; readonly count: number }): number {
+    return maxArenaBytesForBatch(batch.byteSize, batch.count, this.i32[H_MAX_HEIGHT]!)
+  }
+
   /**
    * RocksDB `ApproximateMemoryUsage`: arena memory in whole arena blocks, as RocksDB's
    * block allocator would have it (our arena is one buffer; blocks are accounting).

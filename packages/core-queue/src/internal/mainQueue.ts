@@ -140,6 +140,17 @@ export class MainQueue {
   }
 
   /**
+   * The byte cap of a group led by a batch of `leaderSize` bytes. A small write never
+   * waits behind more than max/8 of other data: a leader of at most max/8 bytes caps its
+   * group at its own size + max/8 (128 KiB at the 1 MiB default). Shared by the WAL
+   * groups and the memtable-writer groups, as in RocksDB.
+   */
+  protected groupByteCap(leaderSize: number): number {
+    const minBatchSizeBytes = Math.floor(this.maxWriteBatchGroupSizeBytes / 8)
+    return leaderSize <= minBatchSizeBytes ? leaderSize + minBatchSizeBytes : this.maxWriteBatchGroupSizeBytes
+  }
+
+  /**
    * `EnterAsBatchGroupLeader(leader, group)`: form the group from the writers queued behind
    * the leader; returns the group's total byte size (for `DelayWrite`'s accounting).
    * REQUIRES: leader is GROUP_LEADER and the oldest writer of the main queue.
@@ -154,11 +165,7 @@ export class MainQueue {
     invariant(this.newestWriter.newest !== this.writeStallDummy, "enterAsBatchGroupLeader while a write stall is in force")
 
     let size = leader.batch.byteSize
-    // A small write never waits behind more than max/8 of other data: a leader of at most
-    // max/8 bytes caps its group at its own size + max/8 (128 KiB at the 1 MiB default).
-    let maxSize = this.maxWriteBatchGroupSizeBytes
-    const minBatchSizeBytes = Math.floor(maxSize / 8)
-    if (size <= minBatchSizeBytes) maxSize = size + minBatchSizeBytes
+    const maxSize = this.groupByteCap(size)
 
     leader.writeGroup = group
     group.leader = leader

@@ -34,9 +34,7 @@ export class WriteThreadImpl extends MainQueue {
     invariant(leader.linkOlder === undefined, "enterAsMemTableWriter: leader is not the oldest memtable writer")
     invariant(leader.batch !== undefined, "enterAsMemTableWriter: leader has no batch")
     let size = leader.batch.byteSize
-    let maxSize = this.maxWriteBatchGroupSizeBytes
-    const minBatchSizeBytes = Math.floor(maxSize / 8)
-    if (size <= minBatchSizeBytes) maxSize = size + minBatchSizeBytes
+    const maxSize = this.groupByteCap(size)
 
     leader.writeGroup = group
     group.leader = leader

@@ -10,6 +10,14 @@ export const nodeBytes = (height: number, keyLength: number, valueLength: number
   (height * 4 + NODE_HEADER_BYTES + keyLength + valueLength + 3) & ~3
 
 /**
+ * Upper bound of the arena bytes the counted records of a WriteBatch of `batchBytes` bytes
+ * take as nodes of at most `maxHeight` levels: each node adds at most its links, header and
+ * alignment to the key and value bytes the batch record already holds.
+ */
+export const maxArenaBytesForBatch = (batchBytes: number, count: number, maxHeight: number): number =>
+  batchBytes + count * (maxHeight * 4 + NODE_HEADER_BYTES + 3)
+
+/**
  * Allocates (from `from`: the arena itself or this thread's shard of it) and fills a
  * node; returns its pointer, or -1 when the arena is full. The
  * node is unreachable until a skiplist links it (invariant 2: contents first).

@@ -89,7 +89,7 @@ export class ClassicWriteImpl {
     }
 
     const { total, hasMerge } = countGroup(group)
-    const room = groupRoom(group)
+    const room = groupRoom(group, env.mutableMemTable())
     if (room > 0) {
       const r = env.reserveRoom(room)
       const roomStatus = r instanceof Promise ? await r : r // YIELD 3 (a memtable switch)

@@ -4,6 +4,7 @@
  */
 import { WriteBatch } from "@writepath/batch"
 import type { WriteGroup, Writer, WriterOptions } from "@writepath/core-queue"
+import type { MemTable } from "@writepath/memtable"
 import type { WriteOptions } from "../EngineOptions.ts"
 
 /**
@@ -54,18 +55,11 @@ export const countGroup = (group: WriteGroup): { total: number; hasMerge: boolea
   return { total, hasMerge }
 }
 
-/**
- * Upper bound of the arena bytes a batch takes in the memtable: per entry a node of at
- * most 12 levels (4 bytes each), a 16-byte header, the key and value, 4-byte alignment;
- * the batch's own bytes cover key, value and more. (memtable/internal/node.ts `nodeBytes`.)
- */
-export const arenaBytesFor = (batch: WriteBatch): number => batch.byteSize + batch.count * (12 * 4 + 16 + 3)
-
-/** Room the members with memtable work need (see arenaBytesFor). */
-export const groupRoom = (group: WriteGroup): number => {
+/** Arena room the members with memtable work need in `mem` (`MemTable.maxArenaBytesFor`). */
+export const groupRoom = (group: WriteGroup, mem: MemTable): number => {
   let bytes = 0
   group.forEach((m) => {
-    if (m.shouldWriteToMemtable()) bytes += arenaBytesFor(m.batch!)
+    if (m.shouldWriteToMemtable()) bytes += mem.maxArenaBytesFor(m.batch!)
   })
   return bytes
 }

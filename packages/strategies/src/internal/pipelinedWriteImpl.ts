@@ -22,16 +22,7 @@ import {
 } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import {
-  Arrivals,
-  arenaBytesFor,
-  assignSequences,
-  countGroup,
-  groupRoom,
-  mergeGroup,
-  writerOptions,
-  yieldToArrivals,
-} from "./groupCommit.ts"
+import { Arrivals, assignSequences, countGroup, groupRoom, mergeGroup, writerOptions, yieldToArrivals } from "./groupCommit.ts"
 
 export class PipelinedWriteImpl {
   private readonly env: WritePathEnvService
@@ -67,7 +58,7 @@ export class PipelinedWriteImpl {
       this.arrivals.formed(group.size)
       if (status === undefined) {
         const { total } = countGroup(group)
-        const room = groupRoom(group)
+        const room = groupRoom(group, env.mutableMemTable())
         if (room > 0) {
           const r = env.reserveRoom(room, this.drain)
           status = r instanceof Promise ? await r : r // YIELD 2 (a memtable switch)
@@ -104,7 +95,7 @@ export class PipelinedWriteImpl {
       group.forEach((m) => {
         if (!m.shouldWriteToMemtable()) return
         if (status === undefined) status = env.insertInto(m.batch!, m.sequence)
-        env.releaseRoom(arenaBytesFor(m.batch!))
+        env.releaseRoom(env.mutableMemTable().maxArenaBytesFor(m.batch!))
       })
       group.status = status
       // Memtable groups publish strictly in WAL order: this queue is FIFO and one group runs at a time.
