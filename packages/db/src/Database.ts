@@ -57,6 +57,13 @@ export interface DbStats {
   readonly memtableSwitches: number
   readonly immutableMemtables: number
   readonly liveWals: ReadonlyArray<number>
+  /** Live table files per level (level 0 first) and their bytes. */
+  readonly levelFiles: ReadonlyArray<number>
+  readonly levelBytes: ReadonlyArray<number>
+  readonly flushes: number
+  readonly compactions: number
+  /** Longest synchronous stretch of a flush (ms): the longest event-loop pause a flush caused. */
+  readonly flushLongestStretchMs: number
   readonly parallelGroups: number
   /** Write latency over the most recent writes, microseconds. */
   readonly latencyMicros: { readonly count: number; readonly p50: number; readonly p99: number; readonly max: number }
@@ -94,12 +101,17 @@ export class Database {
   constructor(impl: DbImpl) {
     this.impl = impl
     this.txnWriter = {
-      writeWalOnly: (b, wo) => this.impl.write(b, wo, true),
+      writeWalOnly: (b, wo, name) => {
+        this.impl.notePrepare(name) // before the write: the WAL it lands in must outlive the transaction
+        return this.impl.write(b, wo, true)
+      },
       write: (b, wo) => this.impl.write(b, wo, false),
       release: (name) => {
+        this.impl.noteTransactionDone(name)
         this.transactions.delete(name)
       },
     }
+    impl.snapshotList = () => [...this.snapshots].map((x) => x.sequence)
     for (const t of impl.recoveredTransactions) {
       this.transactions.set(t.name, Transaction.recovered(t.name, t.batch, this.txnWriter, DEFAULT_WRITE_OPTIONS))
     }
@@ -221,18 +233,26 @@ export class Database {
     const gte = bound(options.gte, "gte")
     const lt = bound(options.lt, "lt")
     const lte = bound(options.lte, "lte")
-    const it = new DbIterator(this.impl.memtablesForRead(), seq, {
+    const bounds = {
       ...(gt === undefined ? {} : { gt }),
       ...(gte === undefined ? {} : { gte }),
       ...(lt === undefined ? {} : { lt }),
       ...(lte === undefined ? {} : { lte }),
       reverse: reverse === true,
-    })
+    }
+    // Memtables and tables are taken in one synchronous step: a flush between them would
+    // hide the flushed memtable's entries from this iterator.
+    const it = new DbIterator(this.impl.memtablesForRead(), seq, bounds, this.impl.tables.pin())
     return {
       [Symbol.asyncIterator]: () => ({
         next: async () => {
           const e = it.next()
           return e === undefined ? { done: true, value: undefined } : { done: false, value: e }
+        },
+        // A `break` out of for-await ends the walk: the tables it pinned are released.
+        return: async () => {
+          it.release()
+          return { done: true, value: undefined }
         },
       }),
     }
@@ -289,6 +309,15 @@ export class Database {
     }
   }
 
+  /**
+   * Writes every memtable to a table recorded in the MANIFEST (RocksDB `Flush` with
+   * wait): afterwards the WALs hold nothing the tables do not, and are deleted.
+   */
+  flush(): Promise<void> {
+    if (this.impl.isClosed) return Promise.reject(new DbClosed({ operation: "flush" }))
+    return this.impl.flush()
+  }
+
   stats(): DbStats {
     const s = this.impl.stats
     const [p50, p99, max] = this.impl.latencies.percentiles([50, 99, 100])
@@ -307,6 +336,11 @@ export class Database {
       memtableSwitches: this.impl.memtableSwitches,
       immutableMemtables: this.impl.memtables.numImmutable,
       liveWals: this.impl.liveLogNumbers,
+      levelFiles: this.impl.tables.levels.map((l) => l.length),
+      levelBytes: this.impl.tables.levelBytes(),
+      flushes: this.impl.background.stats.flushes,
+      compactions: this.impl.background.stats.compactions,
+      flushLongestStretchMs: this.impl.background.stats.flushLongestStretchMs,
       parallelGroups: s.parallelGroups,
       latencyMicros: { count: this.impl.latencies.count, p50: p50!, p99: p99!, max: max! },
     }

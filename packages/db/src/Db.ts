@@ -49,6 +49,9 @@ export class Db extends Context.Tag("@writepath/db/Db")<Db, Database>() {
   static readonly write = (batch: WriteBatch, options?: unknown): Effect.Effect<void, unknown, Db> =>
     Effect.flatMap(Db, (db) => attempt(() => db.write(batch, options)))
 
+  /** Writes every memtable to a table recorded in the MANIFEST, then the WALs are deleted. */
+  static readonly flush: Effect.Effect<void, unknown, Db> = Effect.flatMap(Db, (db) => attempt(() => db.flush()))
+
   static readonly get = (key: Bytes): Effect.Effect<Uint8Array | undefined, unknown, Db> =>
     Effect.flatMap(Db, (db) => attempt(() => db.get(key)))
 }

@@ -28,8 +28,8 @@ export type TransactionState = "started" | "prepared" | "committed" | "rolledBac
 
 /** How a transaction reaches the write path; the engine supplies it. */
 export interface TransactionWriter {
-  /** WAL-only write (disableMemtable): the prepare. */
-  writeWalOnly(batch: WriteBatch, wo: WriteOptions): Promise<void>
+  /** WAL-only write (disableMemtable): the prepare of transaction `name`. */
+  writeWalOnly(batch: WriteBatch, wo: WriteOptions, name: string): Promise<void>
   /** Main-queue write: commit or rollback markers, and the commit's memtable data. */
   write(batch: WriteBatch, wo: WriteOptions): Promise<void>
   /** Called once the transaction is finished, so its name can be reused. */
@@ -81,7 +81,7 @@ export class Transaction {
     this.expect("prepare", "started")
     const b = WriteBatch.fromBytes(this.batch.data)
     b.markEndPrepare(this.name)
-    await this.run(() => this.writer.writeWalOnly(b, this.wo))
+    await this.run(() => this.writer.writeWalOnly(b, this.wo, this.name))
     this.batch.markEndPrepare(this.name)
     this.state_ = "prepared"
   }

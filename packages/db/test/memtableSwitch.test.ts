@@ -28,9 +28,15 @@ describe.each(STRATEGIES)("memtable switches under concurrent writers: %s", (str
         for (let i = 0; i < 12; i++) await db.put(`w${w}-${i}`, `${value}${w}-${i}`, { sync: i % 4 === 0 })
       }),
     )
+    const during = db.stats()
+    expect(during.memtableSwitches).toBeGreaterThan(5)
+    // Every switch left one immutable memtable, and each flush took exactly one away.
+    expect(during.immutableMemtables + during.flushes).toBe(during.memtableSwitches)
+    await db.flush()
     const s = db.stats()
-    expect(s.memtableSwitches).toBeGreaterThan(5)
-    expect(s.immutableMemtables).toBe(s.memtableSwitches)
+    expect(s.immutableMemtables).toBe(0)
+    expect(s.flushes).toBe(s.memtableSwitches)
+    expect(s.liveWals).toHaveLength(1)
     expect(s.lastSequence).toBe(64 * 12)
     for (let w = 0; w < 64; w += 7) expect(new TextDecoder().decode(await db.get(`w${w}-11`))).toBe(`${value}${w}-11`)
     await db.close()

@@ -119,6 +119,8 @@ const recordStarts = (file: string): Set<number> => {
 
 const corrupt = (dir: string, c: Corruption): void => {
   const files = wals(dir).filter((f) => fs.statSync(f).size > 0)
+  // An earlier truncation may have emptied the only WAL holding records (flushes delete the rest).
+  if (files.length === 0) return
   const file = files[c.file % files.length]!
   const bytes = fs.readFileSync(file)
   let at = Math.min(bytes.length - 1, Math.floor(c.at * bytes.length))

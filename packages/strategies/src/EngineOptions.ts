@@ -60,6 +60,20 @@ export const EngineOptionsSchema = z.strictObject({
   concurrentMemtableWorkers: positiveInt.max(64).optional(),
   /** Bytes/s once writes are delayed; 0 means RocksDB's default of 16 MiB/s. */
   delayedWriteRate: nonNegativeInt.default(0),
+  /** Level-0 files that start a compaction into level 1 (level0_file_num_compaction_trigger, 4). */
+  level0FileNumCompactionTrigger: positiveInt.default(4),
+  /** Level-0 files at which writes are delayed (level0_slowdown_writes_trigger, 20). */
+  level0SlowdownWritesTrigger: positiveInt.default(20),
+  /** Level-0 files at which writes stop until compaction catches up (level0_stop_writes_trigger, 36). */
+  level0StopWritesTrigger: positiveInt.default(36),
+  /** Size a compaction output table is cut at (target_file_size_base, 64 MiB). */
+  targetFileSizeBase: positiveInt.min(64 * 1024, "must be at least 64 KiB").default(64 * 1024 * 1024),
+  /** Bytes level 1 may hold before it is compacted down (max_bytes_for_level_base, 256 MiB). */
+  maxBytesForLevelBase: positiveInt.min(64 * 1024, "must be at least 64 KiB").default(256 * 1024 * 1024),
+  /** Each deeper level may hold this many times more (max_bytes_for_level_multiplier, 10). */
+  maxBytesForLevelMultiplier: z.number().min(2, "must be at least 2").default(10),
+  /** No automatic compactions (disable_auto_compactions); level-0 stalls still apply. */
+  disableAutoCompactions: z.boolean().default(false),
   // RocksDB's mode flags, an alternative way to name the strategy.
   enablePipelinedWrite: z.boolean().optional(),
   twoWriteQueues: z.boolean().optional(),
@@ -85,6 +99,13 @@ export interface EngineOptions {
   readonly recycleLogFileNum: number
   readonly concurrentMemtableWorkers: number
   readonly delayedWriteRate: number
+  readonly level0FileNumCompactionTrigger: number
+  readonly level0SlowdownWritesTrigger: number
+  readonly level0StopWritesTrigger: number
+  readonly targetFileSizeBase: number
+  readonly maxBytesForLevelBase: number
+  readonly maxBytesForLevelMultiplier: number
+  readonly disableAutoCompactions: boolean
 }
 
 const fieldOf = (issue: z.core.$ZodIssue): string => {
@@ -168,6 +189,14 @@ export const parseEngineOptions = (input: unknown, env: Record<string, string | 
     recycleLogFileNum,
     concurrentMemtableWorkers: o.concurrentMemtableWorkers ?? Math.max(1, availableParallelism() - 1),
     delayedWriteRate: o.delayedWriteRate === 0 ? DEFAULT_DELAYED_WRITE_RATE : o.delayedWriteRate,
+    // SanitizeOptions: the triggers must not decrease (slowdown >= compaction trigger, stop >= slowdown).
+    level0FileNumCompactionTrigger: o.level0FileNumCompactionTrigger,
+    level0SlowdownWritesTrigger: Math.max(o.level0SlowdownWritesTrigger, o.level0FileNumCompactionTrigger),
+    level0StopWritesTrigger: Math.max(o.level0StopWritesTrigger, o.level0SlowdownWritesTrigger, o.level0FileNumCompactionTrigger),
+    targetFileSizeBase: o.targetFileSizeBase,
+    maxBytesForLevelBase: o.maxBytesForLevelBase,
+    maxBytesForLevelMultiplier: o.maxBytesForLevelMultiplier,
+    disableAutoCompactions: o.disableAutoCompactions,
   }
 }
 

@@ -1,11 +1,12 @@
 /**
  * DbImpl: the engine under both faces (Effect `Db` and the Promise `Database`).
  *
- * Owns: the LOCK, the WAL set, the memtable list, the sequencer, the write controller,
- * the background error, snapshots, live transactions, and the write strategy (built
- * from its Effect layer in the engine's scope). Implements the strategies'
- * WritePathEnv: `preprocessWrite` (background error, memtable switch, stalls) and the
- * WAL append/sync and memtable insert they call.
+ * Owns: the LOCK, the VersionSet (MANIFEST), the live tables, the WAL set, the memtable
+ * list, the sequencer, the write controller, the background error and work (flush and
+ * compaction), the WALs 2PC keeps alive, and the write strategy (built from its Effect
+ * layer in the engine's scope). Implements the strategies' WritePathEnv:
+ * `preprocessWrite` (background error, memtable switch, stalls) and the WAL append/sync
+ * and memtable insert they call.
  *
  * Invariants:
  *  1. Readers see exactly the writes with sequence <= lastPublished (`versions`).
@@ -14,8 +15,14 @@
  *  3. The memtable list changes only in `switchMemtable`, run by the main-queue leader
  *     (which owns the queue; pipelined drains its memtable stage first), so no group is
  *     inserting while it changes.
- *  4. Immutable memtables and their WALs stay live until flush exists (a later issue);
- *     at `maxWriteBufferNumber` immutables the controller stops writes (WRITE-PATH.md 5.4).
+ *  4. A WAL is deleted only when every record in it is in a table recorded in the MANIFEST
+ *     (its number is below the MANIFEST's log number) and no 2PC transaction needs it: not
+ *     a prepared one (its prepare section is in that WAL) and not a finished one whose
+ *     commit or rollback sits in a memtable not yet flushed (RocksDB's min-prep-log).
+ *  5. Write stalls follow WRITE-PATH.md 5.4: stop at `maxWriteBufferNumber` immutables or
+ *     `level0StopWritesTrigger` level-0 files, delay at `level0SlowdownWritesTrigger` (or one
+ *     immutable short of the max when that is above 3); recomputed after every switch and
+ *     every version change, so a flush or compaction releases them.
  * Yields: see each method; the write path's yield points are the strategy's.
  */
 import * as fs from "node:fs"
@@ -29,7 +36,7 @@ import {
   WriteStall,
   type WriteStatus,
 } from "@writepath/core-queue"
-import { ArenaFull, EntryTooLarge, type GetResult, MemTable, MemTableList } from "@writepath/memtable"
+import { compareUserKeys, type GetResult, type MemTable, type MemTableList } from "@writepath/memtable"
 import {
   type EngineOptions,
   makeWritePathStats,
@@ -42,34 +49,24 @@ import {
   WriteStrategy,
   type WriteStrategyService,
 } from "@writepath/strategies"
-import { type LogFileService, logFileName, makeNode, recoverLogs, WalRecoveryMode } from "@writepath/wal"
+import { parseFileName, VersionSet } from "@writepath/version"
+import { type LogFileService, makeNode } from "@writepath/wal"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { DatabaseExists, DatabaseNotFound, DbClosed, InvalidArgument, NotSupported, ReadOnlyError } from "../DbError.ts"
+import { BackgroundWork } from "./BackgroundWork.ts"
 import { createFolders, fsCall, missingFolders } from "./DbFolder.ts"
 import { LatencyWindow } from "./LatencyWindow.ts"
 import { acquireLock, type HeldLock } from "./LockFile.ts"
-import { type RecoveredTransaction, RecoveryInserter } from "./RecoveryInserter.ts"
+import type { RecoveredTransaction } from "./RecoveryInserter.ts"
+import { newMemTable, type RecoveryReport, recoverWals } from "./recoverWals.ts"
+import { TableSet } from "./TableSet.ts"
 import { fsyncDir, listLogNumbers, type SyncDir, WalSet } from "./WalSet.ts"
+
+export type { RecoveryReport }
 
 const IDENTITY = "IDENTITY"
 
-const modeOf = (m: EngineOptions["walRecoveryMode"]): WalRecoveryMode =>
-  m === "tolerate-corrupted-tail-records"
-    ? WalRecoveryMode.kTolerateCorruptedTailRecords
-    : m === "absolute-consistency"
-      ? WalRecoveryMode.kAbsoluteConsistency
-      : m === "skip-any-corrupted-records"
-        ? WalRecoveryMode.kSkipAnyCorruptedRecords
-        : WalRecoveryMode.kPointInTimeRecovery
-
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
-
-export interface RecoveryReport {
-  readonly logs: ReadonlyArray<number>
-  readonly records: number
-  readonly lastSequence: number
-  readonly dropped: ReadonlyArray<{ readonly logNumber?: number; readonly offset: number; readonly bytes: number; readonly reason: string }>
-}
 
 export class DbImpl implements WritePathEnvService {
   readonly options: EngineOptions
@@ -81,13 +78,28 @@ export class DbImpl implements WritePathEnvService {
   readonly recovery: RecoveryReport
   /** Prepared transactions found in the WAL at open, not yet handed out. */
   readonly recoveredTransactions: ReadonlyArray<RecoveredTransaction>
+  /** The MANIFEST. */
+  readonly versionSet: VersionSet
+  /** Live tables and reads through them. */
+  readonly tables: TableSet
+  readonly background: BackgroundWork
+  /** Live snapshot sequences (the Promise face registers its snapshots here). */
+  snapshotList: () => ReadonlyArray<number> = () => []
   private readonly lock: HeldLock
   private readonly wals: WalSet
   private strategy_: WriteStrategyService | undefined
   private readonly scope: Scope.CloseableScope
-  private nextFileNumber: number
   private bgError: Error | undefined
   private stopToken: WriteControllerToken | undefined
+  private delayToken: WriteControllerToken | undefined
+  /** Per memtable no longer mutable: the WAL that was current right after it (its flush's log number). */
+  private readonly logNumberAfter: Map<MemTable, number>
+  /** Prepared (not finished) transactions: the oldest WAL their prepare section can be in. */
+  private readonly preparedLogs = new Map<string, number>()
+  /** Finished transactions' prepare WALs, kept until the memtable holding their commit/rollback is flushed. */
+  private readonly memtablePrepLogs = new Map<MemTable, number>()
+  /** Writes with disableWAL since open: close flushes the memtables so they are not lost. */
+  private unloggedWrites = false
   private closing = false
   private closed = false
   private wakeClosing: (() => void) | undefined
@@ -99,35 +111,44 @@ export class DbImpl implements WritePathEnvService {
   private constructor(init: {
     options: EngineOptions
     lock: HeldLock
+    versionSet: VersionSet
+    tables: TableSet
     wals: WalSet
     memtables: MemTableList
+    logNumberAfter: Map<MemTable, number>
     versions: SequencerImpl
-    nextFileNumber: number
     recovery: RecoveryReport
     recovered: ReadonlyArray<RecoveredTransaction>
     scope: Scope.CloseableScope
   }) {
     this.options = init.options
     this.lock = init.lock
+    this.versionSet = init.versionSet
+    this.tables = init.tables
     this.wals = init.wals
     this.memtables = init.memtables
+    this.logNumberAfter = init.logNumberAfter
     this.versions = init.versions
-    this.nextFileNumber = init.nextFileNumber
     this.recovery = init.recovery
     this.recoveredTransactions = init.recovered
+    for (const t of init.recovered) this.preparedLogs.set(t.name, t.walNumber)
     this.scope = init.scope
     this.controller = new WriteControllerImpl(init.options.delayedWriteRate)
     this.closingSignal = new Promise((resolve) => {
       this.wakeClosing = resolve
     })
+    this.background = new BackgroundWork(this.backgroundHost())
+    this.background.compactionsEnabled = !init.options.disableAutoCompactions
     this.recalculateWriteStallConditions()
   }
 
   /**
-   * Opens (creating if allowed), locks, recovers every live WAL in order under the
-   * recovery mode, starts a new WAL and builds the strategy from `strategyLayer`.
+   * Opens (creating if allowed), locks, recovers the MANIFEST (creating one for a folder
+   * that has none: new, or written before flush existed), replays the WALs it does not cover
+   * under the recovery mode, deletes obsolete files, starts a new WAL, builds the strategy
+   * from `strategyLayer` and schedules the flush of recovered full memtables.
    * Throws the typed open errors (DatabaseLocked, DatabaseNotFound, DatabaseExists,
-   * WalCorruption, IOError, InvalidOptions).
+   * WalCorruption, VersionCorruption, TableCorruption, IOError, InvalidOptions).
    */
   static async open(
     options: EngineOptions,
@@ -142,6 +163,8 @@ export class DbImpl implements WritePathEnvService {
     if (!exists && !options.createIfMissing) throw new DatabaseNotFound({ path: dir })
     createFolders(missing)
     const lock = acquireLock(dir)
+    let versionSet: VersionSet | undefined
+    const tables = new TableSet(dir)
     try {
       if (!exists) {
         fsCall("create IDENTITY in", dir, () => {
@@ -149,27 +172,14 @@ export class DbImpl implements WritePathEnvService {
           syncDir(dir)
         })
       }
+      versionSet = await VersionSet.openOrCreate(dir)
+      const vs = versionSet
       const logs = fsCall("list WAL files in", dir, () => listLogNumbers(dir))
-      const memtables = new MemTableList(DbImpl.newMemTable(options, 0))
-      const inserter = new RecoveryInserter(
-        {
-          put: (k, v, seq) => DbImpl.recoveryAdd(memtables, options, seq, 1, k, v),
-          delete: (k, seq) => DbImpl.recoveryAdd(memtables, options, seq, 0, k, EMPTY),
-          singleDelete: (k, seq) => DbImpl.recoveryAdd(memtables, options, seq, 7, k, EMPTY),
-          deleteRange: (a, b, seq) => DbImpl.recoveryAdd(memtables, options, seq, 0x0f, a, b),
-          merge: (k, v, seq) => DbImpl.recoveryAdd(memtables, options, seq, 2, k, v),
-        },
-        1,
-      )
-      const result = recoverLogs(
-        files,
-        logs.map((n) => ({ logNumber: n, path: logFileName(dir, n) })),
-        { recoveryMode: modeOf(options.walRecoveryMode) },
-      )
-      for (const r of result.records) inserter.replay(r.batch, r.logNumber)
-      const lastSequence = Math.max(inserter.lastSequence, result.lastSequence)
-      const versions = new SequencerImpl(lastSequence)
-      const newLog = (logs.at(-1) ?? 0) + 1
+      for (const n of logs) vs.markFileNumberUsed(n)
+      tables.install(vs.state)
+      const r = recoverWals(options, dir, files, logs, vs.state.logNumber, vs.state.lastSequence + 1)
+      const versions = new SequencerImpl(r.lastSequence)
+      const newLog = vs.newFileNumber()
       const wals = WalSet.create(
         dir,
         files,
@@ -183,26 +193,20 @@ export class DbImpl implements WritePathEnvService {
         logs,
         syncDir,
       )
+      // The recovered mutable memtable's WALs all precede the new one.
+      r.logNumberAfter.set(r.memtables.mutable, newLog)
       const scope = Effect.runSync(Scope.make())
       const db = new DbImpl({
         options,
         lock,
+        versionSet: vs,
+        tables,
         wals,
-        memtables,
+        memtables: r.memtables,
+        logNumberAfter: r.logNumberAfter,
         versions,
-        nextFileNumber: newLog + 1,
-        recovery: {
-          logs,
-          records: result.records.length,
-          lastSequence,
-          dropped: result.dropped.map((d) => ({
-            offset: d.offset,
-            bytes: d.bytes,
-            reason: d.reason,
-            ...("logNumber" in d ? { logNumber: (d as { logNumber: number }).logNumber } : {}),
-          })),
-        },
-        recovered: [...inserter.prepared.values()],
+        recovery: r.report,
+        recovered: r.prepared,
         scope,
       })
       try {
@@ -211,41 +215,19 @@ export class DbImpl implements WritePathEnvService {
             Effect.map((ctx) => Context.get(ctx, WriteStrategy)),
           ),
         )
+        await db.deleteObsoleteFiles()
       } catch (e) {
         await Effect.runPromise(Scope.close(scope, Exit.void))
         await wals.close(false)
         throw e
       }
+      db.background.schedule()
       return db
     } catch (e) {
+      tables.closeAll()
+      await versionSet?.close()
       lock.release()
       throw e
-    }
-  }
-
-  private static newMemTable(options: EngineOptions, earliestSequence: number): MemTable {
-    // The arena is viewed as an Int32Array/BigInt64Array, so its size must be a multiple of 8;
-    // the options accept any integer (RocksDB's write_buffer_size has no alignment rule).
-    return MemTable.make({ writeBufferSize: roundUp(options.writeBufferSize, 8), earliestSequence })
-  }
-
-  /**
-   * Recovery's insert: switches to a new memtable when the current one is full (its WAL
-   * stays live), and also when this entry does not fit the room left: `shouldFlushNow`
-   * leaves room for small entries only, and a large acknowledged value must never make
-   * the database unopenable. An entry larger than a whole memtable of this open's
-   * writeBufferSize (written under a larger one) gets a memtable sized for it.
-   */
-  private static recoveryAdd(list: MemTableList, options: EngineOptions, seq: number, type: number, k: Uint8Array, v: Uint8Array): void {
-    if (list.mutable.shouldFlushNow()) list.switchMemTable(DbImpl.newMemTable(options, seq - 1))
-    try {
-      list.mutable.add(seq, type, k, v) // on ArenaFull / EntryTooLarge nothing was inserted
-    } catch (e) {
-      if (!(e instanceof ArenaFull || e instanceof EntryTooLarge)) throw e
-      const need = k.length + v.length + RECOVERY_ENTRY_SLACK
-      const sized = need > options.writeBufferSize / 2 ? { ...options, writeBufferSize: roundUp(2 * need, 64 * 1024) } : options
-      list.switchMemTable(DbImpl.newMemTable(sized, seq - 1))
-      list.mutable.add(seq, type, k, v)
     }
   }
 
@@ -284,6 +266,7 @@ export class DbImpl implements WritePathEnvService {
         }),
       )
     }
+    if (wo.disableWAL && !disableMemtable) this.unloggedWrites = true
     return this.strategy.write(batch, wo, disableMemtable)
   }
 
@@ -424,44 +407,182 @@ export class DbImpl implements WritePathEnvService {
 
   /**
    * `SwitchMemtable`: a new WAL (only if the current one has records), a new mutable
-   * memtable, the old one immutable and still readable; then the stall conditions.
+   * memtable, the old one immutable and still readable until its flush; then the stall
+   * conditions and the flush is scheduled.
    * REQUIRES: the caller owns the main queue and no group is inserting. YIELDS on the
    * old WAL's sync; appends meanwhile go to the new WAL.
    */
   private async switchMemtable(): Promise<WriteStatus> {
     this.memtableSwitches++
-    this.memtables.switchMemTable(DbImpl.newMemTable(this.options, this.versions.lastPublished))
+    const old = this.memtables.switchMemTable(newMemTable(this.options, this.versions.lastPublished))
+    const newWal = this.wals.current.size === 0 ? undefined : this.versionSet.newFileNumber()
+    // Everything `old` holds is in WALs below the one current from now on.
+    this.logNumberAfter.set(old, newWal ?? this.wals.currentNumber)
     this.recalculateWriteStallConditions()
-    if (this.wals.current.size === 0) return undefined
+    const switching = newWal === undefined ? undefined : this.wals.switchTo(newWal) // the new WAL is current before this yields
+    this.background.schedule()
+    if (switching === undefined) return undefined
     try {
-      await this.wals.switchTo(this.nextFileNumber++)
+      await switching
     } catch (e) {
       return this.setBackgroundError(asError(e))
     }
     return undefined
   }
 
-  /** `RecalculateWriteStallConditions` for memtables (WRITE-PATH.md 5.4; no L0 or compaction debt yet). */
+  /** `RecalculateWriteStallConditions` (WRITE-PATH.md 5.4) from immutables and level-0 files. */
   private recalculateWriteStallConditions(): void {
     const imm = this.memtables.numImmutable
     const max = this.options.maxWriteBufferNumber
-    if (imm >= max) {
-      this.stopToken ??= this.controller.getStopToken()
-    } else if (this.stopToken !== undefined) {
+    const l0 = this.tables.numLevel0Files
+    const o = this.options
+    const stop = imm >= max || l0 >= o.level0StopWritesTrigger
+    const delay = !stop && ((max > 3 && imm >= max - 1) || l0 >= o.level0SlowdownWritesTrigger)
+    if (stop) this.stopToken ??= this.controller.getStopToken()
+    else if (this.stopToken !== undefined) {
       this.stopToken.release()
       this.stopToken = undefined
+    }
+    if (delay) this.delayToken ??= this.controller.getDelayToken(o.delayedWriteRate)
+    else if (this.delayToken !== undefined) {
+      this.delayToken.release()
+      this.delayToken = undefined
+    }
+  }
+
+  // ---- 2PC WAL retention ---------------------------------------------------------------------
+
+  /** A prepare is about to be written: its section lands in the current WAL or a later one. */
+  notePrepare(name: string): void {
+    const n = this.wals.currentNumber
+    const had = this.preparedLogs.get(name)
+    if (had === undefined || n < had) this.preparedLogs.set(name, n)
+  }
+
+  /**
+   * The transaction finished (commit or rollback acknowledged, or never prepared): its prepare
+   * WAL is still needed until the memtable holding the commit is flushed, and the commit went
+   * into the current mutable memtable or an older one, so that one carries the reference.
+   */
+  noteTransactionDone(name: string): void {
+    const n = this.preparedLogs.get(name)
+    if (n === undefined) return
+    this.preparedLogs.delete(name)
+    const mem = this.memtables.mutable
+    const had = this.memtablePrepLogs.get(mem)
+    if (had === undefined || n < had) this.memtablePrepLogs.set(mem, n)
+  }
+
+  /** `MinLogNumberToKeep`: WALs below it hold nothing recovery needs. */
+  minLogNumberToKeep(): number {
+    let min = this.versionSet.state.logNumber
+    for (const n of this.preparedLogs.values()) min = Math.min(min, n)
+    for (const n of this.memtablePrepLogs.values()) min = Math.min(min, n)
+    return min
+  }
+
+  /**
+   * `DeleteObsoleteFiles`: WALs below `minLogNumberToKeep`, tables the MANIFEST does not list
+   * (a flush or compaction that crashed before its MANIFEST record, or inputs of a finished
+   * compaction) and temp files. Tables still pinned by an iterator stay readable (open inode).
+   * YIELDS while a WAL switch finishes syncing the WAL it closes.
+   */
+  private async deleteObsoleteFiles(): Promise<void> {
+    await this.wals.deleteBelow(this.minLogNumberToKeep()) // YIELD
+    const live = new Set(this.versionSet.state.files.flatMap((l) => l.map((f) => f.number)))
+    const next = this.versionSet.state.nextFileNumber
+    for (const name of fsCall("list files in", this.wals.dir, () => fs.readdirSync(this.wals.dir))) {
+      const f = parseFileName(name)
+      if (f === undefined) continue
+      // Numbers at or above the next file number may be a job's output in progress.
+      const obsolete = (f.type === "table" && !live.has(f.number) && f.number < next) || f.type === "temp"
+      if (obsolete)
+        fsCall("delete obsolete file", path.join(this.wals.dir, name), () => fs.rmSync(path.join(this.wals.dir, name), { force: true }))
     }
   }
 
   // ---- reads -----------------------------------------------------------------------------------
 
+  /** The newest entry at `snapshot`: memtables newest first, then the tables. */
   getAt(key: Uint8Array, snapshot: number): GetResult {
-    return this.memtables.get(key, snapshot)
+    const r = this.memtables.get(key, snapshot)
+    if (r._tag !== "NotFound") return r
+    return this.tables.get(key, snapshot)
   }
 
   /** The memtables a reader pins: mutable first, then immutables newest first. */
   memtablesForRead(): ReadonlyArray<MemTable> {
     return [this.memtables.mutable, ...this.memtables.immutables]
+  }
+
+  // ---- flush -------------------------------------------------------------------------------------
+
+  /**
+   * `FlushMemTable(wait)`: switches the mutable memtable (if it holds anything) while owning
+   * every queue, then waits until it and every older immutable are in tables recorded in the
+   * MANIFEST. Rejects with ReadOnlyError when a flush failed.
+   */
+  async flush(): Promise<void> {
+    if (this.bgError !== undefined) throw new ReadOnlyError({ cause: this.bgError })
+    const failed = await this.strategy.exclusive(async () => {
+      if (this.memtables.mutable.isEmpty()) return undefined
+      return this.switchMemtable() // YIELD
+    })
+    if (failed !== undefined) throw failed instanceof ReadOnlyError ? failed : new ReadOnlyError({ cause: failed })
+    try {
+      await this.background.waitForFlush(this.memtables.immutables) // YIELD: until flushed
+    } catch (e) {
+      throw new ReadOnlyError({ cause: e })
+    }
+  }
+
+  private backgroundHost() {
+    const db = this
+    return {
+      get versions() {
+        return db.versionSet
+      },
+      get tables() {
+        return db.tables
+      },
+      pickMemtablesToFlush: () => db.memtables.pickMemtablesToFlush(),
+      logNumberAfter: (m: MemTable) => db.logNumberAfter.get(m)!,
+      keysOlderThan: (m: MemTable, begin: Uint8Array, end: Uint8Array) => db.keysOlderThan(m, begin, end),
+      liveSnapshots: () => db.snapshotList(),
+      lastSequence: () => db.versions.lastPublished,
+      memtableFlushed: (m: MemTable) => {
+        db.memtables.removeFlushed([m])
+        db.logNumberAfter.delete(m)
+        db.memtablePrepLogs.delete(m)
+      },
+      afterVersionChange: async () => {
+        db.recalculateWriteStallConditions()
+        await db.deleteObsoleteFiles()
+      },
+      compactOnce: async () => false,
+      setBackgroundError: (e: Error) => {
+        db.setBackgroundError(e)
+        db.wakeClosing?.() // stalled writers wake and fail with the background error
+      },
+      get backgroundError() {
+        return db.bgError
+      },
+      get shuttingDown() {
+        return db.closing
+      },
+    }
+  }
+
+  /** User keys in [begin, end) in memtables older than `m` and in tables (for a flush's range deletes). */
+  private *keysOlderThan(m: MemTable, begin: Uint8Array, end: Uint8Array): Generator<Uint8Array> {
+    const imm = this.memtables.immutables // newest first
+    const sources = [
+      ...imm.slice(imm.indexOf(m) + 1).map((x) => x.newIterator()),
+      ...this.tables.levels.flat().map((f) => f.table.newIterator()),
+    ]
+    for (const it of sources) {
+      for (it.seek(begin, Number.MAX_SAFE_INTEGER); it.valid() && compareUserKeys(it.key(), end) < 0; it.next()) yield it.key()
+    }
   }
 
   // ---- WAL control -------------------------------------------------------------------------
@@ -482,7 +603,11 @@ export class DbImpl implements WritePathEnvService {
 
   // ---- close -------------------------------------------------------------------------------------
 
-  /** Waits for in-flight writes, syncs and closes the WAL, stops the strategy, releases the LOCK. Idempotent. */
+  /**
+   * Waits for in-flight writes and the running background job, flushes the memtables when
+   * writes with disableWAL would otherwise be lost (RocksDB's flush at shutdown), syncs and
+   * closes the WAL and the MANIFEST, stops the strategy, releases the LOCK. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closing) {
       while (!this.closed) await new Promise((r) => setImmediate(r))
@@ -492,19 +617,23 @@ export class DbImpl implements WritePathEnvService {
     this.wakeClosing?.()
     try {
       await this.strategy.exclusive(async () => {
+        await this.background.idle() // YIELD: the running job finishes its step
+        if (this.unloggedWrites && this.bgError === undefined) await this.flushAtShutdown()
         await this.wals.close(this.bgError === undefined).catch(() => undefined)
       })
       await Effect.runPromise(Scope.close(this.scope, Exit.void))
     } finally {
+      this.tables.closeAll()
+      await this.versionSet.close()
       this.lock.release()
       this.closed = true
     }
   }
+
+  private async flushAtShutdown(): Promise<void> {
+    if (!this.memtables.mutable.isEmpty()) await this.switchMemtable()
+    this.background.flushForShutdown = true
+    await this.background.waitForFlush(this.memtables.immutables).catch(() => undefined)
+    await this.background.idle()
+  }
 }
-
-const EMPTY = new Uint8Array(0)
-
-/** Bytes beyond key and value a memtable node can take (tallest node, header, alignment; memtable `nodeBytes`). */
-const RECOVERY_ENTRY_SLACK = 12 * 4 + 16 + 3 + 64
-
-const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to

@@ -1,16 +1,20 @@
 /**
- * The user-visible iterator over a set of memtables (`DBIter` over a merging iterator):
+ * The user-visible iterator over memtables and tables (`DBIter` over a merging iterator):
  * collapses every user key's versions into its newest entry visible at the snapshot,
  * drops Delete/SingleDelete and keys covered by a newer range tombstone, and walks the
  * keys in bytewise order, forward or reverse, within optional bounds.
  *
- * Owns: one MemTableIterator per memtable, all at the same snapshot. The memtables are
- * pinned by reference when the iterator is created (they are never freed while
- * reachable), so later switches do not disturb it. Synchronous; nothing here yields.
+ * Owns: one child iterator per memtable and per table, all at the same snapshot, and the
+ * table pin. The memtables are pinned by reference when the iterator is created (they are
+ * never freed while reachable); the tables by the TableSet pin, released when the walk ends
+ * (or on `release`), so later switches, flushes and compactions do not disturb it.
+ * Synchronous; nothing here yields.
  */
 import { ValueType } from "@writepath/batch"
-import { compareUserKeys, type MemTable, type MemTableIterator } from "@writepath/memtable"
+import { compareUserKeys, type MemTable } from "@writepath/memtable"
+import type { RangeTombstone } from "@writepath/table"
 import { NotSupported } from "../DbError.ts"
+import type { PinnedTables } from "./TableSet.ts"
 
 export interface IteratorBounds {
   readonly gt?: Uint8Array
@@ -25,24 +29,65 @@ const { kTypeValue, kTypeMerge } = ValueType
 /** RocksDB's `max_sequential_skip_in_iterations` default: versions stepped over before reseeking. */
 const maxSequentialSkip = 8
 
+/** What MemTableIterator and TableIterator have in common: the merging walk needs only this. */
+interface ChildIterator {
+  valid(): boolean
+  seekToFirst(): void
+  seekToLast(): void
+  seek(userKey: Uint8Array, sequence?: number): void
+  seekForPrev(userKey: Uint8Array, sequence?: number): void
+  next(): void
+  prev(): void
+  key(): Uint8Array
+  value(): Uint8Array
+  readonly sequence: number
+  readonly type: number
+}
+
 export class DbIterator {
   private readonly memtables: ReadonlyArray<MemTable>
-  private readonly children: MemTableIterator[]
+  private readonly children: ChildIterator[]
+  private readonly tableTombstones: ReadonlyArray<RangeTombstone>
+  private readonly pinned: PinnedTables | undefined
   private readonly snapshot: number
   private readonly bounds: IteratorBounds
   private started = false
   private done = false
 
-  constructor(memtables: ReadonlyArray<MemTable>, snapshot: number, bounds: IteratorBounds) {
+  constructor(memtables: ReadonlyArray<MemTable>, snapshot: number, bounds: IteratorBounds, tables?: PinnedTables) {
     this.memtables = memtables
     this.snapshot = snapshot
     this.bounds = bounds
-    this.children = memtables.map((m) => m.newIterator({ snapshot }))
+    this.pinned = tables
+    this.children = memtables.map((m): ChildIterator => m.newIterator({ snapshot }))
+    const tombstones: RangeTombstone[] = []
+    for (const t of tables?.tables ?? []) {
+      this.children.push(t.newIterator({ snapshot }))
+      for (const r of t.rangeTombstones()) if (r.sequence <= snapshot) tombstones.push(r)
+    }
+    this.tableTombstones = tombstones
+  }
+
+  /** Ends the walk early: unpins the tables (idempotent; the walk's end does it too). */
+  release(): void {
+    this.done = true
+    this.pinned?.release()
   }
 
   /** The next visible [key, value] (copies), or undefined at the end. */
   next(): [Uint8Array, Uint8Array] | undefined {
     if (this.done) return undefined
+    try {
+      const e = this.step()
+      if (e === undefined) this.release()
+      return e
+    } catch (e) {
+      this.release()
+      throw e
+    }
+  }
+
+  private step(): [Uint8Array, Uint8Array] | undefined {
     if (!this.started) this.position()
     const reverse = this.bounds.reverse === true
     for (;;) {
@@ -53,10 +98,7 @@ export class DbIterator {
         const k = c.key()
         if (key === undefined || (reverse ? compareUserKeys(k, key) > 0 : compareUserKeys(k, key) < 0)) key = k
       }
-      if (key === undefined || this.outOfBounds(key)) {
-        this.done = true
-        return undefined
-      }
+      if (key === undefined || this.outOfBounds(key)) return undefined
       key = key.slice()
       // Consume that key's versions in every child, keeping the newest.
       let bestSeq = -1
@@ -93,6 +135,9 @@ export class DbIterator {
 
   private coveredByTombstone(key: Uint8Array, seq: number): boolean {
     for (const m of this.memtables) if (m.numRangeDeletes > 0 && m.maxCoveringTombstoneSeqnum(key, this.snapshot) > seq) return true
+    for (const t of this.tableTombstones) {
+      if (t.sequence > seq && compareUserKeys(t.begin, key) <= 0 && compareUserKeys(key, t.end) < 0) return true
+    }
     return false
   }
 

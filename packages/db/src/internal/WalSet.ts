@@ -1,7 +1,7 @@
 /**
  * The database's WAL files: `NNNNNN.log` in the database folder, RocksDB's numbering.
  * Owns the current LogWriter (the one every append goes to) and the list of live WALs
- * (all of them until flush exists: their memtables are not persisted elsewhere).
+ * (the current one and every older one the engine has not yet declared obsolete).
  *
  * Invariants: 1. every WAL but the current one is fully synced and closed (a switch
  * syncs the old one before closing it), and while that closing sync runs, a sync of the
@@ -158,6 +158,24 @@ export class WalSet {
     }
     p.then(done, done)
     return p
+  }
+
+  /**
+   * Deletes the WAL files numbered below `keepFrom` (never the current one), after a switch in
+   * progress has finished syncing and closing the WAL it left (invariant 1: a closing WAL is
+   * never deleted under its own sync). YIELDS on that switch.
+   */
+  async deleteBelow(keepFrom: number): Promise<void> {
+    while (this.switching !== undefined) await this.switching.catch(() => undefined) // YIELD
+    for (const n of [...this.live]) {
+      if (n >= keepFrom || n === this.current_.logNumber) continue
+      try {
+        fs.rmSync(logFileName(this.dir, n), { force: true })
+      } catch (e) {
+        throw toIOError("delete obsolete WAL", logFileName(this.dir, n), e)
+      }
+      this.live.splice(this.live.indexOf(n), 1)
+    }
   }
 
   async close(sync: boolean): Promise<void> {
