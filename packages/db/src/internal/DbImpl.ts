@@ -158,7 +158,9 @@ export class DbImpl implements WritePathEnvService {
   ): Promise<DbImpl> {
     const dir = path.resolve(options.path)
     const missing = missingFolders(dir) // IOError ENOTDIR when a file is in the way
-    const exists = missing.length === 0 && fsCall("open database", dir, () => fs.existsSync(path.join(dir, IDENTITY)))
+    // A database is a folder with IDENTITY (ours) or CURRENT (LevelDB's, or ours before IDENTITY was written).
+    const has = (name: string): boolean => fsCall("open database", dir, () => fs.existsSync(path.join(dir, name)))
+    const exists = missing.length === 0 && (has(IDENTITY) || has("CURRENT"))
     if (exists && options.errorIfExists) throw new DatabaseExists({ path: dir })
     if (!exists && !options.createIfMissing) throw new DatabaseNotFound({ path: dir })
     createFolders(missing)
@@ -166,7 +168,7 @@ export class DbImpl implements WritePathEnvService {
     let versionSet: VersionSet | undefined
     const tables = new TableSet(dir)
     try {
-      if (!exists) {
+      if (!has(IDENTITY)) {
         fsCall("create IDENTITY in", dir, () => {
           fs.writeFileSync(path.join(dir, IDENTITY), `${crypto.randomUUID()}\n`)
           syncDir(dir)
