@@ -1,5 +1,6 @@
 export { Database, type DbStats, type IteratorOptions, type OpenWith, open } from "./Database.ts"
 export { Db } from "./Db.ts"
 export * from "./DbError.ts"
+export * from "./inspect/index.ts"
 export { Snapshot } from "./Snapshot.ts"
 export { Transaction, type TransactionState } from "./Transaction.ts"

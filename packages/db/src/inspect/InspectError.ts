@@ -23,8 +23,8 @@ export class InspectNotAFolder extends Data.TaggedError("InspectNotAFolder")<{ r
 }
 
 /**
- * The folder holds none of the files a database always has: no CURRENT (LevelDB, or writepath
- * after its first flush), no NNNNNN.log (writepath before it) and no IDENTITY (writepath).
+ * The folder holds none of the files a database always has: no CURRENT (LevelDB, writepath
+ * once it has a MANIFEST), no NNNNNN.log (writepath before that) and no IDENTITY (writepath).
  */
 export class InspectNotADatabase extends Data.TaggedError("InspectNotADatabase")<{ readonly path: string }> {
   override get message(): string {

@@ -101,7 +101,7 @@ export const LevelReport = z.strictObject({
 })
 export type LevelReport = z.infer<typeof LevelReport>
 
-/** A region a point-in-time read of a WAL reports (torn tails are not: recovery drops them silently). */
+/** A region a point-in-time read of a WAL reports, with RocksDB's reason (a torn last write is "truncated record body"). */
 export const WalCorruptionReport = z.strictObject({ offset: count, bytes: count, reason: z.string() })
 export type WalCorruptionReport = z.infer<typeof WalCorruptionReport>
 
@@ -135,7 +135,7 @@ export const InspectReport = z.strictObject({
   identity: z.string().nullable(),
   /** Whether a LOCK file exists. Not whether a process holds it: finding out would mean taking it. */
   lockPresent: z.boolean(),
-  /** The MANIFEST name CURRENT holds; null without CURRENT (a writepath folder that never flushed). */
+  /** The MANIFEST name CURRENT holds; null without CURRENT (a writepath folder with only WALs). */
   current: z.string().nullable(),
   manifest: ManifestReport.nullable(),
   /** Always 7 levels, empty ones included. */

@@ -43,7 +43,7 @@ const editLines = (e: ManifestEdit, index: number): string[] => {
 
 const manifestLines = (r: InspectReport): string[] => {
   const m = r.manifest
-  if (m === null) return ["MANIFEST   none: no CURRENT (a writepath folder that has not flushed yet); recovery replays every WAL"]
+  if (m === null) return ["MANIFEST   none: no CURRENT (a folder with only WALs); recovery replays every WAL"]
   return [
     `${m.name}  ${m.size} bytes, ${plural(m.editCount, "edit")}`,
     `  comparator        ${m.comparator}`,

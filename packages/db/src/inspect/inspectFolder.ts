@@ -1,7 +1,7 @@
 /**
  * `inspectFolder`: what a database folder holds, without opening the database. Works on
- * folders written by writepath (with or without a MANIFEST: one that never flushed has only
- * WALs and IDENTITY) and by LevelDB.
+ * folders written by writepath (with or without a MANIFEST: one written before the engine
+ * kept a MANIFEST has only WALs and IDENTITY) and by LevelDB.
  *
  * Never writes: it does not take the LOCK (so it can look at a folder a live process holds;
  * the report is then a snapshot that may be a moment stale), opens every file read-only and
@@ -15,6 +15,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { kNumLevels } from "@writepath/version"
 import { IOError, logFileName } from "@writepath/wal"
 import { InspectNotADatabase } from "./InspectError.ts"
 import type { InspectReport, OrphanReport } from "./InspectReport.ts"
@@ -42,7 +43,7 @@ export const inspectFolder = (folder: string, options: InspectOptions = {}): Ins
   const { dir } = listing
   if (!listing.hasCurrent && listing.logs.length === 0 && !listing.hasIdentity) throw new InspectNotADatabase({ path: dir })
   const manifest: ManifestContents | undefined = listing.hasCurrent ? readManifest(dir, options.verbose ?? false) : undefined
-  const levels = inspectTables(listing, manifest?.files ?? [[], [], [], [], [], [], []])
+  const levels = inspectTables(listing, manifest?.files ?? Array.from({ length: kNumLevels }, () => []))
   const live = new Set(levels.flatMap((l) => l.files.map((f) => f.number)))
   const m = manifest?.report
   const wals = listing.logs.map((n) => {

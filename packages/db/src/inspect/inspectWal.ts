@@ -1,10 +1,10 @@
 /**
  * One WAL file, read as point-in-time recovery reads it (the engine's default mode): how many
  * WriteBatch records and sequence-consuming operations it holds, which sequences they use,
- * and every region the reader reports. A torn tail (the writer died mid-record) is not
- * reported, as recovery drops it silently; a record that is not a valid WriteBatch (too
- * small, wrong count, bad entry) is reported with the reader's regions, as recovery stops
- * there too.
+ * and every region the reader reports: in this mode a torn tail (the writer died mid-record)
+ * is reported too ("truncated record body"), as it is where recovery stops. A record that is
+ * not a valid WriteBatch (too small, wrong count, bad entry) is reported with the reader's
+ * regions, as recovery stops there too.
  *
  * Unlike recovery, the read goes on past a corruption (LogReader resynchronizes at the next
  * block), so the counts cover everything readable and the report lists every damaged region.
@@ -12,7 +12,7 @@
  * Read-only (the LogFile service opens with "r"). Synchronous.
  */
 import * as path from "node:path"
-import { HEADER_SIZE, recordsOfBytes } from "@writepath/batch"
+import { HEADER_SIZE, recordsOfBytes, WriteBatchCorruption } from "@writepath/batch"
 import { LogReader, logFileName, makeNode, type ReadableLogFile, WalRecoveryMode } from "@writepath/wal"
 import type { WalCorruptionReport, WalReport } from "./InspectReport.ts"
 
@@ -28,7 +28,8 @@ const batchProblem = (batch: Uint8Array): string | undefined => {
     }
     return undefined
   } catch (e) {
-    return e instanceof Error ? e.message : String(e)
+    // The bare reason, like the reader's ("checksum mismatch"): the report says it is a corruption.
+    return e instanceof WriteBatchCorruption ? e.reason : e instanceof Error ? e.message : String(e)
   }
 }
 
