@@ -1,8 +1,9 @@
 /**
  * The crash loop's writer process: opens the database with small memtables (so switches
  * happen) and runs `writers` concurrent writers on the workload of ops.ts until it is
- * killed. It reports on stdout (a pipe: synchronous writes on Linux, so a line is out
- * before the next operation starts):
+ * killed. It reports on stdout through reportLine (report.ts), which returns only once the
+ * line is in the kernel's buffer, so a line is out before the next operation starts and
+ * survives the SIGKILL (process.stdout.write does not guarantee that: see report.ts):
  *
  *   ready <lastSequence>          opened and recovered
  *   ack <w> <n>                   writer w's op n resolved (printed only after that)
@@ -16,6 +17,7 @@
 import { type LogFileService, makeNode } from "@writepath/wal"
 import { open } from "../../src/index.ts"
 import { keyOf, opStream } from "./ops.ts"
+import { reportLine } from "./report.ts"
 
 const [dir, strategy, seedArg, iterationArg, writersArg, txnArg] = process.argv.slice(2)
 const seed = Number(seedArg)
@@ -23,7 +25,7 @@ const iteration = Number(iterationArg)
 const writers = Number(writersArg)
 const withTransactions = txnArg === "1"
 const out = (line: string): void => {
-  process.stdout.write(`${line}\n`)
+  reportLine(1, line)
 }
 
 /** node:fs WAL files that report their syncs and creations. */

@@ -8,7 +8,10 @@ import { createRequire } from "node:module"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 
-const tsxLoader = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href
+/** tsx's loader, for `node --import` (exported for tests that spawn with other stdio). */
+export const tsxLoader = pathToFileURL(
+  path.join(path.dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs"),
+).href
 
 export interface Child {
   readonly proc: ChildProcess
