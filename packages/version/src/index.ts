@@ -1,3 +1,15 @@
+export {
+  type Compaction,
+  type CompactionOptions,
+  type CompactionReason,
+  compactionScores,
+  defaultCompactionOptions,
+  maxBytesForLevel,
+  pickCompaction,
+  pickRangeCompaction,
+  targetFileSizeForLevel,
+} from "./Compaction.ts"
+export { type CompactionResult, type CompactionStats, type RunCompactionOptions, runCompaction } from "./CompactionJob.ts"
 export { readCurrentFile, setCurrentFile } from "./Current.ts"
 export {
   currentFileName,
