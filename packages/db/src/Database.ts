@@ -18,6 +18,7 @@ import { DbClosed, InvalidArgument, NotSupported } from "./DbError.ts"
 import { DbImpl } from "./internal/DbImpl.ts"
 import { DbIterator } from "./internal/DbIterator.ts"
 import {
+  COMPACT_RANGE_OPTION_KEYS,
   checkBoolean,
   checkBytes,
   checkOptionsObject,
@@ -318,6 +319,22 @@ export class Database {
     return this.impl.flush()
   }
 
+  /**
+   * Compacts the keys in [gte, lte] (default: everything) down the levels (RocksDB/LevelDB
+   * `CompactRange`), after flushing the memtables; runs even with disableAutoCompactions.
+   */
+  compactRange(options?: { readonly gte?: Bytes; readonly lte?: Bytes }): Promise<void> {
+    if (this.impl.isClosed) return Promise.reject(new DbClosed({ operation: "compactRange" }))
+    try {
+      const o = checkOptionsObject("compactRange", options, COMPACT_RANGE_OPTION_KEYS)
+      const gte = o.gte === undefined ? undefined : toBytes(o.gte, "gte")
+      const lte = o.lte === undefined ? undefined : toBytes(o.lte, "lte")
+      return this.impl.compactRange(gte, lte)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
   stats(): DbStats {
     const s = this.impl.stats
     const [p50, p99, max] = this.impl.latencies.percentiles([50, 99, 100])
@@ -339,7 +356,7 @@ export class Database {
       levelFiles: this.impl.tables.levels.map((l) => l.length),
       levelBytes: this.impl.tables.levelBytes(),
       flushes: this.impl.background.stats.flushes,
-      compactions: this.impl.background.stats.compactions,
+      compactions: this.impl.compactionStats.count,
       flushLongestStretchMs: this.impl.background.stats.flushLongestStretchMs,
       parallelGroups: s.parallelGroups,
       latencyMicros: { count: this.impl.latencies.count, p50: p50!, p99: p99!, max: max! },

@@ -52,6 +52,10 @@ export class Db extends Context.Tag("@writepath/db/Db")<Db, Database>() {
   /** Writes every memtable to a table recorded in the MANIFEST, then the WALs are deleted. */
   static readonly flush: Effect.Effect<void, unknown, Db> = Effect.flatMap(Db, (db) => attempt(() => db.flush()))
 
+  /** Compacts [gte, lte] (default: everything) down the levels, after a flush. */
+  static readonly compactRange = (options?: { readonly gte?: Bytes; readonly lte?: Bytes }): Effect.Effect<void, unknown, Db> =>
+    Effect.flatMap(Db, (db) => attempt(() => db.compactRange(options)))
+
   static readonly get = (key: Bytes): Effect.Effect<Uint8Array | undefined, unknown, Db> =>
     Effect.flatMap(Db, (db) => attempt(() => db.get(key)))
 }

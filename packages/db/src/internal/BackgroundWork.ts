@@ -1,24 +1,30 @@
 /**
- * BackgroundWork: the database's background job runner (LevelDB's one background thread;
- * RocksDB's flush and compaction pools folded into one loop on the event loop). It flushes
- * immutable memtables to level-0 tables and runs compactions, each step recorded in the
- * MANIFEST before the engine's view changes.
+ * BackgroundWork: the database's background jobs, as two loops on the event loop (RocksDB's
+ * flush pool and compaction pool, one job each): the flush loop writes immutable memtables
+ * to level-0 tables; the compaction loop runs size-triggered and manual compactions. Each
+ * step is recorded in the MANIFEST before the engine's view changes.
  *
- * Owns: the running loop (one promise at a time), the flush waiters.
+ * Owns: the two running loops, the flush waiters, the manual job queue, the pending-output
+ * floors of running jobs.
  * Invariants:
- *  1. At most one job (flush or compaction) runs at a time, so the version changes in
- *     MANIFEST order and a flush's `coveredKeys` view of older sources cannot move under it.
- *     Flushes go first: they are what releases a write stop.
+ *  1. At most one flush and one compaction run at a time. Their MANIFEST records are
+ *     serialized by the VersionSet, and each installs the VersionSet's *current* state (which
+ *     holds every applied edit), never a state it computed earlier, so neither undoes the
+ *     other. A flush's output goes to level 0, which is always searched before the levels a
+ *     concurrent compaction writes, so running both at once is safe (as in RocksDB).
  *  2. Immutable memtables are flushed oldest first, one table each; a memtable leaves the
- *     read path only in the same synchronous step in which its table enters it (after the
+ *     read path in the same synchronous step in which its table enters it (after the
  *     MANIFEST record was fsynced), so a reader always finds every acknowledged write.
- *  3. A failed job never retries: its error becomes the background error (read-only
- *     database, as RocksDB treats flush and compaction IO errors), the loop stops, and
- *     every flush waiter is rejected with it.
- *  4. Once shutting down, no new job starts; `idle()` resolves when the running one ended.
- * Yields: inside jobs (table building yields every few ms; fsyncs of tables, folder and
- * MANIFEST); every yield is a point where writes, reads and switches run, which is why a
- * job reads only the memtables it was given and the tables installed before it started.
+ *  3. A file numbered at or above the floor of a running job (`minPendingOutput`) may be that
+ *     job's unfinished output: obsolete-file deletion keeps it (RocksDB's pending_outputs_).
+ *  4. A failed job never retries: its error becomes the background error (read-only
+ *     database, as RocksDB treats flush and compaction IO errors), both loops stop, and
+ *     every waiter is rejected with it.
+ *  5. Once shutting down, no new job starts (except the shutdown flush close asks for);
+ *     `idle()` resolves when the running ones ended.
+ * Yields: inside jobs (table building and merging yield every few ms; fsyncs of tables,
+ * folder and MANIFEST); every yield lets writes, reads, switches and the other loop run,
+ * which is why a job reads only the memtables it was given and the tables it pinned.
  */
 import type { MemTable } from "@writepath/memtable"
 import { flushToLevel0, type VersionSet } from "@writepath/version"
@@ -41,7 +47,7 @@ export interface BackgroundHost {
   memtableFlushed(m: MemTable): void
   /** After any version change: delete obsolete WALs and tables, recompute write stalls. */
   afterVersionChange(): Promise<void>
-  /** One compaction if one is due (returns false when none was), recorded and installed. */
+  /** One size-triggered compaction if one is due (false when none was), recorded and installed. */
   compactOnce(): Promise<boolean>
   setBackgroundError(e: Error): void
   readonly backgroundError: Error | undefined
@@ -54,82 +60,165 @@ export interface BackgroundStats {
   flushMicros: number
   /** Longest synchronous stretch of any flush (ms): the event-loop pause a flush can cause. */
   flushLongestStretchMs: number
-  compactions: number
 }
 
-export class BackgroundWork {
-  readonly stats: BackgroundStats = { flushes: 0, flushBytes: 0, flushMicros: 0, flushLongestStretchMs: 0, compactions: 0 }
-  private readonly host: BackgroundHost
+type Job = { run: () => Promise<void>; resolve: () => void; reject: (e: Error) => void }
+
+/** One loop: runs `body` until it reports no work, and again if woken meanwhile. */
+class Loop {
   private running: Promise<void> | undefined
   private again = false
-  private readonly flushWaiters: Array<{ mem: MemTable; resolve: () => void; reject: (e: Error) => void }> = []
-  /** Compactions may run (false while a test or `disableAutoCompactions` holds them). */
-  compactionsEnabled = true
+  private readonly body: () => Promise<boolean>
+  private readonly fail: (e: unknown) => void
 
-  constructor(host: BackgroundHost) {
-    this.host = host
+  constructor(body: () => Promise<boolean>, fail: (e: unknown) => void) {
+    this.body = body
+    this.fail = fail
   }
 
-  /** `MaybeScheduleFlushOrCompaction`: starts the loop unless it runs (then it looks again before ending). */
-  schedule(): void {
-    if ((this.host.shuttingDown && !this.flushForShutdown) || this.host.backgroundError !== undefined) return
+  wake(): void {
     if (this.running !== undefined) {
       this.again = true
       return
     }
-    this.running = this.loop().finally(() => {
+    this.running = this.run().finally(() => {
       this.running = undefined
     })
   }
 
-  /** Resolves once `mems` are all flushed (rejects with the background error if one stops it). */
-  waitForFlush(mems: ReadonlyArray<MemTable>): Promise<void> {
-    const pending = new Set(this.host.pickMemtablesToFlush())
-    const waits = mems
-      .filter((m) => pending.has(m))
-      .map(
-        (mem) =>
-          new Promise<void>((resolve, reject) => {
-            this.flushWaiters.push({ mem, resolve, reject })
-          }),
-      )
-    const err = this.host.backgroundError
-    if (err !== undefined && waits.length > 0) return Promise.reject(err)
-    this.schedule()
-    return Promise.all(waits).then(() => undefined)
-  }
-
-  /** Resolves when no job is running (shutdown waits here; a job in flight finishes its step). */
   async idle(): Promise<void> {
     while (this.running !== undefined) await this.running
   }
 
-  private async loop(): Promise<void> {
+  private async run(): Promise<void> {
     try {
       do {
         this.again = false
-        for (;;) {
-          if (this.host.shuttingDown && !this.flushForShutdown) break
-          const mem = this.host.pickMemtablesToFlush()[0]
-          if (mem !== undefined) {
-            await this.flush(mem)
-            continue
-          }
-          if (this.host.shuttingDown || !this.compactionsEnabled) break
-          if (!(await this.host.compactOnce())) break
-          this.stats.compactions++
-          await this.host.afterVersionChange()
+        while (await this.body()) {
+          // one job per turn; the body decides whether there is more
         }
-      } while (this.again && !this.host.shuttingDown)
+      } while (this.again)
     } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e))
-      this.host.setBackgroundError(err)
-      for (const w of this.flushWaiters.splice(0)) w.reject(err)
+      this.fail(e)
+    }
+  }
+}
+
+export class BackgroundWork {
+  readonly stats: BackgroundStats = { flushes: 0, flushBytes: 0, flushMicros: 0, flushLongestStretchMs: 0 }
+  /** Automatic compactions may run (false with `disableAutoCompactions`; manual ones still do). */
+  compactionsEnabled = true
+  /** Set by close when memtables hold writes no WAL has (disableWAL): they are flushed before shutdown. */
+  flushForShutdown = false
+  private readonly host: BackgroundHost
+  private readonly flushLoop: Loop
+  private readonly compactionLoop: Loop
+  private readonly flushWaiters: Array<{ mem: MemTable; resolve: () => void; reject: (e: Error) => void }> = []
+  private readonly manual: Job[] = []
+  private readonly pendingFloors = new Set<{ floor: number }>()
+
+  constructor(host: BackgroundHost) {
+    this.host = host
+    const fail = (e: unknown): void => this.fail(e)
+    this.flushLoop = new Loop(() => this.flushStep(), fail)
+    this.compactionLoop = new Loop(() => this.compactionStep(), fail)
+  }
+
+  /** `MaybeScheduleFlushOrCompaction`: wakes both loops (a running loop looks again before it ends). */
+  schedule(): void {
+    if (!this.mayRun(true)) return
+    this.flushLoop.wake()
+    this.compactionLoop.wake()
+  }
+
+  /** Resolves once `mems` are all flushed (rejects with the background error if one stops it). */
+  waitForFlush(mems: ReadonlyArray<MemTable>): Promise<void> {
+    const err = this.host.backgroundError
+    const pending = new Set(this.host.pickMemtablesToFlush())
+    const mine = mems.filter((m) => pending.has(m))
+    if (mine.length === 0) return Promise.resolve()
+    if (err !== undefined) return Promise.reject(err)
+    const waits = mine.map((mem) => new Promise<void>((resolve, reject) => this.flushWaiters.push({ mem, resolve, reject })))
+    this.schedule()
+    return Promise.all(waits).then(() => undefined)
+  }
+
+  /**
+   * Runs `job` on the compaction loop (before automatic compactions), so it never overlaps
+   * another compaction: manual compaction.
+   */
+  runManual(job: () => Promise<void>): Promise<void> {
+    const err = this.host.backgroundError
+    if (err !== undefined) return Promise.reject(err)
+    const done = new Promise<void>((resolve, reject) => this.manual.push({ run: job, resolve, reject }))
+    this.schedule()
+    return done
+  }
+
+  /** Invariant 3: files numbered at or above this may be a running job's output. */
+  get minPendingOutput(): number {
+    let min = Number.POSITIVE_INFINITY
+    for (const p of this.pendingFloors) min = Math.min(min, p.floor)
+    return min
+  }
+
+  /** Resolves when no job is running (shutdown waits here; a job in flight finishes its step). */
+  async idle(): Promise<void> {
+    await Promise.all([this.flushLoop.idle(), this.compactionLoop.idle()])
+    await Promise.all([this.flushLoop.idle(), this.compactionLoop.idle()])
+  }
+
+  private mayRun(flush: boolean): boolean {
+    if (this.host.backgroundError !== undefined) return false
+    return !this.host.shuttingDown || (flush && this.flushForShutdown)
+  }
+
+  private fail(e: unknown): void {
+    const err = e instanceof Error ? e : new Error(String(e))
+    this.host.setBackgroundError(err)
+    for (const w of this.flushWaiters.splice(0)) w.reject(err)
+    for (const j of this.manual.splice(0)) j.reject(err)
+  }
+
+  /** Runs `f` with the next file number as a pending-output floor (invariant 3). */
+  private async withPendingOutputs<A>(f: () => Promise<A>): Promise<A> {
+    const p = { floor: this.host.versions.state.nextFileNumber }
+    this.pendingFloors.add(p)
+    try {
+      return await f()
+    } finally {
+      this.pendingFloors.delete(p)
     }
   }
 
-  /** Set by close when memtables hold writes no WAL has (disableWAL): they are flushed before shutdown. */
-  flushForShutdown = false
+  private async flushStep(): Promise<boolean> {
+    if (!this.mayRun(true)) return false
+    const mem = this.host.pickMemtablesToFlush()[0]
+    if (mem === undefined) return false
+    await this.withPendingOutputs(() => this.flush(mem))
+    // A new level-0 file may make a compaction due.
+    if (this.mayRun(false)) this.compactionLoop.wake()
+    return true
+  }
+
+  private async compactionStep(): Promise<boolean> {
+    if (!this.mayRun(false)) return false
+    const job = this.manual.shift()
+    if (job !== undefined) {
+      try {
+        await this.withPendingOutputs(job.run)
+      } catch (e) {
+        job.reject(e instanceof Error ? e : new Error(String(e)))
+        throw e
+      }
+      job.resolve()
+      return true
+    }
+    if (!this.compactionsEnabled) return false
+    if (!(await this.withPendingOutputs(() => this.host.compactOnce()))) return false
+    await this.host.afterVersionChange()
+    return true
+  }
 
   /** `FlushJob::Run` for one memtable: table, MANIFEST record, then the read path and WAL cleanup. */
   private async flush(mem: MemTable): Promise<void> {
@@ -143,8 +232,9 @@ export class BackgroundWork {
       coveredKeys: (b, e) => host.keysOlderThan(mem, b, e),
       lastSequence: host.lastSequence(),
     })
-    // Invariant 2: install the table and drop the memtable with no await in between.
-    host.tables.install(result.state)
+    // Invariants 1 and 2: the current state (it may hold a concurrent compaction's edit too),
+    // and the memtable dropped in the same synchronous step.
+    host.tables.install(host.versions.state)
     host.memtableFlushed(mem)
     this.stats.flushes++
     this.stats.flushBytes += result.file?.fileSize ?? 0

@@ -49,7 +49,7 @@ import {
   WriteStrategy,
   type WriteStrategyService,
 } from "@writepath/strategies"
-import { parseFileName, VersionSet } from "@writepath/version"
+import { type CompactionResult, parseFileName, pickCompaction, pickRangeCompaction, runCompaction, VersionSet } from "@writepath/version"
 import { type LogFileService, makeNode } from "@writepath/wal"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { DatabaseExists, DatabaseNotFound, DbClosed, InvalidArgument, NotSupported, ReadOnlyError } from "../DbError.ts"
@@ -57,6 +57,7 @@ import { BackgroundWork } from "./BackgroundWork.ts"
 import { createFolders, fsCall, missingFolders } from "./DbFolder.ts"
 import { LatencyWindow } from "./LatencyWindow.ts"
 import { acquireLock, type HeldLock } from "./LockFile.ts"
+import { LogsWithPrepTracker } from "./LogsWithPrepTracker.ts"
 import type { RecoveredTransaction } from "./RecoveryInserter.ts"
 import { newMemTable, type RecoveryReport, recoverWals } from "./recoverWals.ts"
 import { TableSet } from "./TableSet.ts"
@@ -65,6 +66,11 @@ import { fsyncDir, listLogNumbers, type SyncDir, WalSet } from "./WalSet.ts"
 export type { RecoveryReport }
 
 const IDENTITY = "IDENTITY"
+
+/** Whether a table's internal-key range [smallest, largest] meets the user-key range [begin, end]. */
+const overlapsRange = (smallest: Uint8Array, largest: Uint8Array, begin: Uint8Array | undefined, end: Uint8Array | undefined): boolean =>
+  (begin === undefined || compareUserKeys(largest.subarray(0, largest.length - 8), begin) >= 0) &&
+  (end === undefined || compareUserKeys(smallest.subarray(0, smallest.length - 8), end) <= 0)
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
 
@@ -94,10 +100,8 @@ export class DbImpl implements WritePathEnvService {
   private delayToken: WriteControllerToken | undefined
   /** Per memtable no longer mutable: the WAL that was current right after it (its flush's log number). */
   private readonly logNumberAfter: Map<MemTable, number>
-  /** Prepared (not finished) transactions: the oldest WAL their prepare section can be in. */
-  private readonly preparedLogs = new Map<string, number>()
-  /** Finished transactions' prepare WALs, kept until the memtable holding their commit/rollback is flushed. */
-  private readonly memtablePrepLogs = new Map<MemTable, number>()
+  /** The WALs 2PC keeps alive (invariant 4). */
+  private readonly prepLogs = new LogsWithPrepTracker()
   /** Writes with disableWAL since open: close flushes the memtables so they are not lost. */
   private unloggedWrites = false
   private closing = false
@@ -116,6 +120,7 @@ export class DbImpl implements WritePathEnvService {
     wals: WalSet
     memtables: MemTableList
     logNumberAfter: Map<MemTable, number>
+    prepLogsByMemtable: ReadonlyMap<MemTable, number>
     versions: SequencerImpl
     recovery: RecoveryReport
     recovered: ReadonlyArray<RecoveredTransaction>
@@ -131,7 +136,8 @@ export class DbImpl implements WritePathEnvService {
     this.versions = init.versions
     this.recovery = init.recovery
     this.recoveredTransactions = init.recovered
-    for (const t of init.recovered) this.preparedLogs.set(t.name, t.walNumber)
+    for (const t of init.recovered) this.prepLogs.markPrepared(t.name, t.walNumber)
+    for (const [m, log] of init.prepLogsByMemtable) this.prepLogs.markMemtableReference(m, log)
     this.scope = init.scope
     this.controller = new WriteControllerImpl(init.options.delayedWriteRate)
     this.closingSignal = new Promise((resolve) => {
@@ -206,6 +212,7 @@ export class DbImpl implements WritePathEnvService {
         wals,
         memtables: r.memtables,
         logNumberAfter: r.logNumberAfter,
+        prepLogsByMemtable: r.prepLogsByMemtable,
         versions,
         recovery: r.report,
         recovered: r.prepared,
@@ -217,7 +224,7 @@ export class DbImpl implements WritePathEnvService {
             Effect.map((ctx) => Context.get(ctx, WriteStrategy)),
           ),
         )
-        await db.deleteObsoleteFiles()
+        await db.deleteObsoleteFiles(true)
       } catch (e) {
         await Effect.runPromise(Scope.close(scope, Exit.void))
         await wals.close(false)
@@ -456,31 +463,17 @@ export class DbImpl implements WritePathEnvService {
 
   /** A prepare is about to be written: its section lands in the current WAL or a later one. */
   notePrepare(name: string): void {
-    const n = this.wals.currentNumber
-    const had = this.preparedLogs.get(name)
-    if (had === undefined || n < had) this.preparedLogs.set(name, n)
+    this.prepLogs.markPrepared(name, this.wals.currentNumber)
   }
 
-  /**
-   * The transaction finished (commit or rollback acknowledged, or never prepared): its prepare
-   * WAL is still needed until the memtable holding the commit is flushed, and the commit went
-   * into the current mutable memtable or an older one, so that one carries the reference.
-   */
+  /** The transaction finished (commit or rollback acknowledged, or it was never prepared). */
   noteTransactionDone(name: string): void {
-    const n = this.preparedLogs.get(name)
-    if (n === undefined) return
-    this.preparedLogs.delete(name)
-    const mem = this.memtables.mutable
-    const had = this.memtablePrepLogs.get(mem)
-    if (had === undefined || n < had) this.memtablePrepLogs.set(mem, n)
+    this.prepLogs.markFinished(name, this.memtables.mutable)
   }
 
   /** `MinLogNumberToKeep`: WALs below it hold nothing recovery needs. */
   minLogNumberToKeep(): number {
-    let min = this.versionSet.state.logNumber
-    for (const n of this.preparedLogs.values()) min = Math.min(min, n)
-    for (const n of this.memtablePrepLogs.values()) min = Math.min(min, n)
-    return min
+    return Math.min(this.versionSet.state.logNumber, this.prepLogs.minLogContainingPrepSection())
   }
 
   /**
@@ -489,15 +482,16 @@ export class DbImpl implements WritePathEnvService {
    * compaction) and temp files. Tables still pinned by an iterator stay readable (open inode).
    * YIELDS while a WAL switch finishes syncing the WAL it closes.
    */
-  private async deleteObsoleteFiles(): Promise<void> {
+  private async deleteObsoleteFiles(atOpen = false): Promise<void> {
     await this.wals.deleteBelow(this.minLogNumberToKeep()) // YIELD
     const live = new Set(this.versionSet.state.files.flatMap((l) => l.map((f) => f.number)))
-    const next = this.versionSet.state.nextFileNumber
+    // A running flush or compaction may be writing a table numbered at or above its floor.
+    const keepFrom = Math.min(this.versionSet.state.nextFileNumber, this.background.minPendingOutput)
     for (const name of fsCall("list files in", this.wals.dir, () => fs.readdirSync(this.wals.dir))) {
       const f = parseFileName(name)
       if (f === undefined) continue
-      // Numbers at or above the next file number may be a job's output in progress.
-      const obsolete = (f.type === "table" && !live.has(f.number) && f.number < next) || f.type === "temp"
+      // Temp files (a CURRENT being replaced) are only known to be abandoned at open.
+      const obsolete = (f.type === "table" && !live.has(f.number) && f.number < keepFrom) || (atOpen && f.type === "temp")
       if (obsolete)
         fsCall("delete obsolete file", path.join(this.wals.dir, name), () => fs.rmSync(path.join(this.wals.dir, name), { force: true }))
     }
@@ -526,10 +520,14 @@ export class DbImpl implements WritePathEnvService {
    */
   async flush(): Promise<void> {
     if (this.bgError !== undefined) throw new ReadOnlyError({ cause: this.bgError })
-    const failed = await this.strategy.exclusive(async () => {
-      if (this.memtables.mutable.isEmpty()) return undefined
-      return this.switchMemtable() // YIELD
-    })
+    // Only enter the queues when there is something to switch: a writer stalled on level-0
+    // files holds the main queue until a compaction (which needs no queue) releases it.
+    const failed = this.memtables.mutable.isEmpty()
+      ? undefined
+      : await this.strategy.exclusive(async () => {
+          if (this.memtables.mutable.isEmpty()) return undefined
+          return this.switchMemtable() // YIELD
+        })
     if (failed !== undefined) throw failed instanceof ReadOnlyError ? failed : new ReadOnlyError({ cause: failed })
     try {
       await this.background.waitForFlush(this.memtables.immutables) // YIELD: until flushed
@@ -555,13 +553,10 @@ export class DbImpl implements WritePathEnvService {
       memtableFlushed: (m: MemTable) => {
         db.memtables.removeFlushed([m])
         db.logNumberAfter.delete(m)
-        db.memtablePrepLogs.delete(m)
+        db.prepLogs.memtableFlushed(m)
       },
-      afterVersionChange: async () => {
-        db.recalculateWriteStallConditions()
-        await db.deleteObsoleteFiles()
-      },
-      compactOnce: async () => false,
+      afterVersionChange: () => db.afterVersionChange(),
+      compactOnce: () => db.compactOnce(),
       setBackgroundError: (e: Error) => {
         db.setBackgroundError(e)
         db.wakeClosing?.() // stalled writers wake and fail with the background error
@@ -574,6 +569,88 @@ export class DbImpl implements WritePathEnvService {
       },
     }
   }
+
+  /**
+   * One size-triggered compaction if a level's score reached 1 (LevelDB's `BackgroundCompaction`):
+   * merged into the next level, recorded in the MANIFEST, then installed in the same synchronous
+   * step as the record's success. The inputs are read through the engine's open tables.
+   * Runs only inside BackgroundWork (one job at a time). YIELDS throughout the merge.
+   */
+  private async compactOnce(): Promise<boolean> {
+    const c = pickCompaction(this.versionSet.state, this.compactionOptions())
+    if (c === undefined) return false
+    const r = await runCompaction(this.versionSet, c, {
+      snapshots: this.snapshotList(),
+      openTable: (f) => this.tables.tableOf(f.number),
+    })
+    this.tables.install(this.versionSet.state) // the current state: a concurrent flush's edit may be in it
+    this.noteCompaction(r)
+    return true
+  }
+
+  /**
+   * `CompactRange`: flushes, then compacts every level holding keys of [begin, end] (undefined =
+   * open) into the next, down to and including the deepest such level (LevelDB's manual
+   * compaction plus RocksDB's forced bottommost compaction). Runs as a background job.
+   * Rejects with ReadOnlyError when a flush or compaction failed.
+   */
+  async compactRange(begin: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
+    await this.flush() // YIELD
+    const run = async (): Promise<void> => {
+      const state = this.versionSet.state
+      let maxLevelWithFiles = 1
+      for (let level = 1; level < state.files.length; level++) {
+        if (state.files[level]!.some((f) => overlapsRange(f.smallest, f.largest, begin, end))) maxLevelWithFiles = level
+      }
+      // LevelDB stops above the deepest level with files; like RocksDB's kForce bottommost
+      // compaction we also rewrite that level (into the next), so a compactRange after a
+      // snapshot is released does reclaim the versions only it kept.
+      const last = Math.min(maxLevelWithFiles, state.files.length - 2)
+      for (let level = 0; level <= last; level++) {
+        for (;;) {
+          const c = pickRangeCompaction(this.versionSet.state, level, begin, end, this.compactionOptions())
+          if (c === undefined) break
+          const r = await runCompaction(this.versionSet, c, {
+            snapshots: this.snapshotList(),
+            openTable: (f) => this.tables.tableOf(f.number),
+          }) // YIELD
+          this.tables.install(this.versionSet.state) // the current state: a concurrent flush's edit may be in it
+          this.noteCompaction(r)
+          await this.afterVersionChange() // YIELD
+        }
+      }
+    }
+    try {
+      await this.background.runManual(run) // YIELD
+    } catch (e) {
+      throw new ReadOnlyError({ cause: e })
+    }
+  }
+
+  private compactionOptions() {
+    const o = this.options
+    return {
+      level0FileNumCompactionTrigger: o.level0FileNumCompactionTrigger,
+      maxBytesForLevelBase: o.maxBytesForLevelBase,
+      maxBytesForLevelMultiplier: o.maxBytesForLevelMultiplier,
+      targetFileSizeBase: o.targetFileSizeBase,
+    }
+  }
+
+  private noteCompaction(r: CompactionResult): void {
+    this.compactionStats.count++
+    this.compactionStats.bytesRead += r.stats.bytesRead
+    this.compactionStats.bytesWritten += r.stats.bytesWritten
+    this.compactionStats.longestStretchMs = Math.max(this.compactionStats.longestStretchMs, r.longestStretchMs)
+  }
+
+  private async afterVersionChange(): Promise<void> {
+    this.recalculateWriteStallConditions()
+    await this.deleteObsoleteFiles()
+  }
+
+  /** Compaction totals since open. */
+  readonly compactionStats = { count: 0, bytesRead: 0, bytesWritten: 0, longestStretchMs: 0 }
 
   /** User keys in [begin, end) in memtables older than `m` and in tables (for a flush's range deletes). */
   private *keysOlderThan(m: MemTable, begin: Uint8Array, end: Uint8Array): Generator<Uint8Array> {

@@ -34,6 +34,11 @@ export interface RecoveryTarget {
   singleDelete(key: Uint8Array, seq: number): void
   deleteRange(begin: Uint8Array, end: Uint8Array, seq: number): void
   merge(key: Uint8Array, value: Uint8Array, seq: number): void
+  /**
+   * A Commit's data was just replayed; its prepare section is in WAL `prepareWal`. That WAL
+   * must outlive the memtable the data went to (the prepare is the only copy of the data).
+   */
+  committed?(prepareWal: number): void
 }
 
 export class RecoveryInserter {
@@ -73,6 +78,7 @@ export class RecoveryInserter {
         this.prepared.delete(name)
         // The rebuilt batch's markers are ignored here: rebuilding is off, so its records go to the target.
         t.batch.iterate(this.dataOnly)
+        this.target.committed?.(t.walNumber)
       },
       markRollback: (xid) => {
         this.prepared.delete(new TextDecoder().decode(xid))

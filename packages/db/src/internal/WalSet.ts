@@ -174,7 +174,9 @@ export class WalSet {
       } catch (e) {
         throw toIOError("delete obsolete WAL", logFileName(this.dir, n), e)
       }
-      this.live.splice(this.live.indexOf(n), 1)
+      // Two deletions may overlap (flush and compaction both finish version changes).
+      const at = this.live.indexOf(n)
+      if (at >= 0) this.live.splice(at, 1)
     }
   }
 

@@ -24,6 +24,8 @@ export interface RecoveredWals {
   readonly memtables: MemTableList
   /** For each recovered immutable memtable: the WAL its successor's first entry came from. */
   readonly logNumberAfter: Map<MemTable, number>
+  /** Per memtable holding replayed commits: the oldest WAL holding their prepare sections (kept until it is flushed). */
+  readonly prepLogsByMemtable: Map<MemTable, number>
   readonly prepared: ReadonlyArray<RecoveredTransaction>
   readonly lastSequence: number
   readonly report: RecoveryReport
@@ -64,6 +66,7 @@ export const recoverWals = (
 ): RecoveredWals => {
   const memtables = new MemTableList(newMemTable(options, 0))
   const logNumberAfter = new Map<MemTable, number>()
+  const prepLogsByMemtable = new Map<MemTable, number>()
   let currentLog = 0
   let insert = true
   /**
@@ -97,6 +100,14 @@ export const recoverWals = (
       singleDelete: (k, seq) => add(seq, 7, k, EMPTY),
       deleteRange: (a, b, seq) => add(seq, 0x0f, a, b),
       merge: (k, v, seq) => add(seq, 2, k, v),
+      committed: (prepareWal) => {
+        // Only commits that went into a memtable need their prepare kept (an older WAL's
+        // commit is in a table). The data may straddle a switch: the newest memtable, which
+        // flushes last, carries the reference.
+        if (!insert) return
+        const m = memtables.mutable
+        prepLogsByMemtable.set(m, Math.min(prepLogsByMemtable.get(m) ?? prepareWal, prepareWal))
+      },
     },
     startSequence,
   )
@@ -115,6 +126,7 @@ export const recoverWals = (
   return {
     memtables,
     logNumberAfter,
+    prepLogsByMemtable,
     prepared: [...inserter.prepared.values()],
     lastSequence,
     report: {

@@ -60,7 +60,6 @@ const dbOptions = (dir: string, strategy: string) => ({
   path: dir,
   strategy,
   writeBufferSize: 64 * 1024,
-  maxWriteBufferNumber: 1_000_000,
   ...(strategy === "concurrent-memtable" ? { concurrentMemtableWorkers: 1 } : {}),
 })
 

@@ -62,8 +62,10 @@ const db = await open(
     path: dir,
     strategy,
     writeBufferSize: 64 * 1024,
-    // No flush yet: immutable memtables stay until reopen, so never let their count stop writes.
-    maxWriteBufferNumber: 1_000_000,
+    // Small memtables: switches, flushes and compactions happen all through the run, so kills
+    // land inside them too.
+    maxWriteBufferNumber: 4,
+    level0FileNumCompactionTrigger: 2,
     ...(strategy === "concurrent-memtable" ? { concurrentMemtableWorkers: 1 } : {}),
   },
   { logFile: reporting(makeNode({ syncOn: "threadpool" })) },
