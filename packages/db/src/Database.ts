@@ -356,7 +356,7 @@ export class Database {
       levelFiles: this.impl.tables.levels.map((l) => l.length),
       levelBytes: this.impl.tables.levelBytes(),
       flushes: this.impl.background.stats.flushes,
-      compactions: this.impl.compactionStats.count,
+      compactions: this.impl.compactions.stats.count,
       flushLongestStretchMs: this.impl.background.stats.flushLongestStretchMs,
       parallelGroups: s.parallelGroups,
       latencyMicros: { count: this.impl.latencies.count, p50: p50!, p99: p99!, max: max! },

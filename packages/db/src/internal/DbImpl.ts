@@ -25,11 +25,9 @@
  *     every version change, so a flush or compaction releases them.
  * Yields: see each method; the write path's yield points are the strategy's.
  */
-import * as fs from "node:fs"
-import * as path from "node:path"
 import type { WriteBatch } from "@writepath/batch"
 import {
-  SequencerImpl,
+  type SequencerImpl,
   WriteControllerImpl,
   type WriteControllerToken,
   type Writer,
@@ -49,28 +47,23 @@ import {
   WriteStrategy,
   type WriteStrategyService,
 } from "@writepath/strategies"
-import { type CompactionResult, parseFileName, pickCompaction, pickRangeCompaction, runCompaction, VersionSet } from "@writepath/version"
+import type { VersionSet } from "@writepath/version"
 import { type LogFileService, makeNode } from "@writepath/wal"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
-import { DatabaseExists, DatabaseNotFound, DbClosed, InvalidArgument, NotSupported, ReadOnlyError } from "../DbError.ts"
+import { DbClosed, InvalidArgument, NotSupported, ReadOnlyError } from "../DbError.ts"
 import { BackgroundWork } from "./BackgroundWork.ts"
-import { createFolders, fsCall, missingFolders } from "./DbFolder.ts"
+import { Compactions } from "./Compactions.ts"
+import { deleteObsoleteTables } from "./deleteObsoleteTables.ts"
 import { LatencyWindow } from "./LatencyWindow.ts"
-import { acquireLock, type HeldLock } from "./LockFile.ts"
+import type { HeldLock } from "./LockFile.ts"
 import { LogsWithPrepTracker } from "./LogsWithPrepTracker.ts"
 import type { RecoveredTransaction } from "./RecoveryInserter.ts"
-import { newMemTable, type RecoveryReport, recoverWals } from "./recoverWals.ts"
-import { TableSet } from "./TableSet.ts"
-import { fsyncDir, listLogNumbers, type SyncDir, WalSet } from "./WalSet.ts"
+import { recoverFolder } from "./recoverFolder.ts"
+import { newMemTable, type RecoveryReport } from "./recoverWals.ts"
+import type { TableSet } from "./TableSet.ts"
+import { fsyncDir, type SyncDir, type WalSet } from "./WalSet.ts"
 
 export type { RecoveryReport }
-
-const IDENTITY = "IDENTITY"
-
-/** Whether a table's internal-key range [smallest, largest] meets the user-key range [begin, end]. */
-const overlapsRange = (smallest: Uint8Array, largest: Uint8Array, begin: Uint8Array | undefined, end: Uint8Array | undefined): boolean =>
-  (begin === undefined || compareUserKeys(largest.subarray(0, largest.length - 8), begin) >= 0) &&
-  (end === undefined || compareUserKeys(smallest.subarray(0, smallest.length - 8), end) <= 0)
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
 
@@ -89,6 +82,7 @@ export class DbImpl implements WritePathEnvService {
   /** Live tables and reads through them. */
   readonly tables: TableSet
   readonly background: BackgroundWork
+  readonly compactions: Compactions
   /** Live snapshot sequences (the Promise face registers its snapshots here). */
   snapshotList: () => ReadonlyArray<number> = () => []
   private readonly lock: HeldLock
@@ -144,6 +138,15 @@ export class DbImpl implements WritePathEnvService {
       this.wakeClosing = resolve
     })
     this.background = new BackgroundWork(this.backgroundHost())
+    this.compactions = new Compactions(
+      {
+        versions: init.versionSet,
+        tables: init.tables,
+        liveSnapshots: () => this.snapshotList(),
+        afterVersionChange: () => this.afterVersionChange(),
+      },
+      init.options,
+    )
     this.background.compactionsEnabled = !init.options.disableAutoCompactions
     this.recalculateWriteStallConditions()
   }
@@ -162,82 +165,39 @@ export class DbImpl implements WritePathEnvService {
     files: LogFileService = makeNode({ syncOn: "threadpool" }),
     syncDir: SyncDir = fsyncDir,
   ): Promise<DbImpl> {
-    const dir = path.resolve(options.path)
-    const missing = missingFolders(dir) // IOError ENOTDIR when a file is in the way
-    // A database is a folder with IDENTITY (ours) or CURRENT (LevelDB's, or ours before IDENTITY was written).
-    const has = (name: string): boolean => fsCall("open database", dir, () => fs.existsSync(path.join(dir, name)))
-    const exists = missing.length === 0 && (has(IDENTITY) || has("CURRENT"))
-    if (exists && options.errorIfExists) throw new DatabaseExists({ path: dir })
-    if (!exists && !options.createIfMissing) throw new DatabaseNotFound({ path: dir })
-    createFolders(missing)
-    const lock = acquireLock(dir)
-    let versionSet: VersionSet | undefined
-    const tables = new TableSet(dir)
+    const f = await recoverFolder(options, files, syncDir) // YIELD
+    const scope = Effect.runSync(Scope.make())
+    const db = new DbImpl({
+      options,
+      lock: f.lock,
+      versionSet: f.versionSet,
+      tables: f.tables,
+      wals: f.wals,
+      memtables: f.wal.memtables,
+      logNumberAfter: f.wal.logNumberAfter,
+      prepLogsByMemtable: f.wal.prepLogsByMemtable,
+      versions: f.versions,
+      recovery: f.wal.report,
+      recovered: f.wal.prepared,
+      scope,
+    })
     try {
-      if (!has(IDENTITY)) {
-        fsCall("create IDENTITY in", dir, () => {
-          fs.writeFileSync(path.join(dir, IDENTITY), `${crypto.randomUUID()}\n`)
-          syncDir(dir)
-        })
-      }
-      versionSet = await VersionSet.openOrCreate(dir)
-      const vs = versionSet
-      const logs = fsCall("list WAL files in", dir, () => listLogNumbers(dir))
-      for (const n of logs) vs.markFileNumberUsed(n)
-      tables.install(vs.state)
-      const r = recoverWals(options, dir, files, logs, vs.state.logNumber, vs.state.lastSequence + 1)
-      const versions = new SequencerImpl(r.lastSequence)
-      const newLog = vs.newFileNumber()
-      const wals = WalSet.create(
-        dir,
-        files,
-        {
-          manualWalFlush: options.manualWalFlush,
-          walBytesPerSync: options.walBytesPerSync,
-          useFsync: options.useFsync,
-          recycleLogFileNum: options.recycleLogFileNum,
-        },
-        newLog,
-        logs,
-        syncDir,
+      db.strategy_ = await Effect.runPromise(
+        Effect.provideService(Layer.buildWithScope(strategyLayer, scope), WritePathEnv, db).pipe(
+          Effect.map((ctx) => Context.get(ctx, WriteStrategy)),
+        ),
       )
-      // The recovered mutable memtable's WALs all precede the new one.
-      r.logNumberAfter.set(r.memtables.mutable, newLog)
-      const scope = Effect.runSync(Scope.make())
-      const db = new DbImpl({
-        options,
-        lock,
-        versionSet: vs,
-        tables,
-        wals,
-        memtables: r.memtables,
-        logNumberAfter: r.logNumberAfter,
-        prepLogsByMemtable: r.prepLogsByMemtable,
-        versions,
-        recovery: r.report,
-        recovered: r.prepared,
-        scope,
-      })
-      try {
-        db.strategy_ = await Effect.runPromise(
-          Effect.provideService(Layer.buildWithScope(strategyLayer, scope), WritePathEnv, db).pipe(
-            Effect.map((ctx) => Context.get(ctx, WriteStrategy)),
-          ),
-        )
-        await db.deleteObsoleteFiles(true)
-      } catch (e) {
-        await Effect.runPromise(Scope.close(scope, Exit.void))
-        await wals.close(false)
-        throw e
-      }
-      db.background.schedule()
-      return db
+      await db.deleteObsoleteFiles(true)
     } catch (e) {
-      tables.closeAll()
-      await versionSet?.close()
-      lock.release()
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      await f.wals.close(false)
+      f.tables.closeAll()
+      await f.versionSet.close()
+      f.lock.release()
       throw e
     }
+    db.background.schedule()
+    return db
   }
 
   get strategy(): WriteStrategyService {
@@ -477,24 +437,14 @@ export class DbImpl implements WritePathEnvService {
   }
 
   /**
-   * `DeleteObsoleteFiles`: WALs below `minLogNumberToKeep`, tables the MANIFEST does not list
-   * (a flush or compaction that crashed before its MANIFEST record, or inputs of a finished
-   * compaction) and temp files. Tables still pinned by an iterator stay readable (open inode).
-   * YIELDS while a WAL switch finishes syncing the WAL it closes.
+   * `DeleteObsoleteFiles`: WALs below `minLogNumberToKeep`, then tables the MANIFEST does not
+   * list (keeping a running job's pending outputs). YIELDS while a WAL switch finishes
+   * syncing the WAL it closes.
    */
   private async deleteObsoleteFiles(atOpen = false): Promise<void> {
     await this.wals.deleteBelow(this.minLogNumberToKeep()) // YIELD
-    const live = new Set(this.versionSet.state.files.flatMap((l) => l.map((f) => f.number)))
-    // A running flush or compaction may be writing a table numbered at or above its floor.
-    const keepFrom = Math.min(this.versionSet.state.nextFileNumber, this.background.minPendingOutput)
-    for (const name of fsCall("list files in", this.wals.dir, () => fs.readdirSync(this.wals.dir))) {
-      const f = parseFileName(name)
-      if (f === undefined) continue
-      // Temp files (a CURRENT being replaced) are only known to be abandoned at open.
-      const obsolete = (f.type === "table" && !live.has(f.number) && f.number < keepFrom) || (atOpen && f.type === "temp")
-      if (obsolete)
-        fsCall("delete obsolete file", path.join(this.wals.dir, name), () => fs.rmSync(path.join(this.wals.dir, name), { force: true }))
-    }
+    const state = this.versionSet.state
+    deleteObsoleteTables(this.wals.dir, state, Math.min(state.nextFileNumber, this.background.minPendingOutput), atOpen)
   }
 
   // ---- reads -----------------------------------------------------------------------------------
@@ -556,7 +506,7 @@ export class DbImpl implements WritePathEnvService {
         db.prepLogs.memtableFlushed(m)
       },
       afterVersionChange: () => db.afterVersionChange(),
-      compactOnce: () => db.compactOnce(),
+      compactOnce: () => db.compactions.compactOnce(),
       setBackgroundError: (e: Error) => {
         db.setBackgroundError(e)
         db.wakeClosing?.() // stalled writers wake and fail with the background error
@@ -571,86 +521,23 @@ export class DbImpl implements WritePathEnvService {
   }
 
   /**
-   * One size-triggered compaction if a level's score reached 1 (LevelDB's `BackgroundCompaction`):
-   * merged into the next level, recorded in the MANIFEST, then installed in the same synchronous
-   * step as the record's success. The inputs are read through the engine's open tables.
-   * Runs only inside BackgroundWork (one job at a time). YIELDS throughout the merge.
-   */
-  private async compactOnce(): Promise<boolean> {
-    const c = pickCompaction(this.versionSet.state, this.compactionOptions())
-    if (c === undefined) return false
-    const r = await runCompaction(this.versionSet, c, {
-      snapshots: this.snapshotList(),
-      openTable: (f) => this.tables.tableOf(f.number),
-    })
-    this.tables.install(this.versionSet.state) // the current state: a concurrent flush's edit may be in it
-    this.noteCompaction(r)
-    return true
-  }
-
-  /**
-   * `CompactRange`: flushes, then compacts every level holding keys of [begin, end] (undefined =
-   * open) into the next, down to and including the deepest such level (LevelDB's manual
-   * compaction plus RocksDB's forced bottommost compaction). Runs as a background job.
-   * Rejects with ReadOnlyError when a flush or compaction failed.
+   * `CompactRange`: flushes, then compacts [begin, end] (undefined = open) down the levels as
+   * a background job (Compactions.compactRange). Rejects with ReadOnlyError when a flush or
+   * compaction failed.
    */
   async compactRange(begin: Uint8Array | undefined, end: Uint8Array | undefined): Promise<void> {
     await this.flush() // YIELD
-    const run = async (): Promise<void> => {
-      const state = this.versionSet.state
-      let maxLevelWithFiles = 1
-      for (let level = 1; level < state.files.length; level++) {
-        if (state.files[level]!.some((f) => overlapsRange(f.smallest, f.largest, begin, end))) maxLevelWithFiles = level
-      }
-      // LevelDB stops above the deepest level with files; like RocksDB's kForce bottommost
-      // compaction we also rewrite that level (into the next), so a compactRange after a
-      // snapshot is released does reclaim the versions only it kept.
-      const last = Math.min(maxLevelWithFiles, state.files.length - 2)
-      for (let level = 0; level <= last; level++) {
-        for (;;) {
-          const c = pickRangeCompaction(this.versionSet.state, level, begin, end, this.compactionOptions())
-          if (c === undefined) break
-          const r = await runCompaction(this.versionSet, c, {
-            snapshots: this.snapshotList(),
-            openTable: (f) => this.tables.tableOf(f.number),
-          }) // YIELD
-          this.tables.install(this.versionSet.state) // the current state: a concurrent flush's edit may be in it
-          this.noteCompaction(r)
-          await this.afterVersionChange() // YIELD
-        }
-      }
-    }
     try {
-      await this.background.runManual(run) // YIELD
+      await this.background.runManual(() => this.compactions.compactRange(begin, end)) // YIELD
     } catch (e) {
       throw new ReadOnlyError({ cause: e })
     }
-  }
-
-  private compactionOptions() {
-    const o = this.options
-    return {
-      level0FileNumCompactionTrigger: o.level0FileNumCompactionTrigger,
-      maxBytesForLevelBase: o.maxBytesForLevelBase,
-      maxBytesForLevelMultiplier: o.maxBytesForLevelMultiplier,
-      targetFileSizeBase: o.targetFileSizeBase,
-    }
-  }
-
-  private noteCompaction(r: CompactionResult): void {
-    this.compactionStats.count++
-    this.compactionStats.bytesRead += r.stats.bytesRead
-    this.compactionStats.bytesWritten += r.stats.bytesWritten
-    this.compactionStats.longestStretchMs = Math.max(this.compactionStats.longestStretchMs, r.longestStretchMs)
   }
 
   private async afterVersionChange(): Promise<void> {
     this.recalculateWriteStallConditions()
     await this.deleteObsoleteFiles()
   }
-
-  /** Compaction totals since open. */
-  readonly compactionStats = { count: 0, bytesRead: 0, bytesWritten: 0, longestStretchMs: 0 }
 
   /** User keys in [begin, end) in memtables older than `m` and in tables (for a flush's range deletes). */
   private *keysOlderThan(m: MemTable, begin: Uint8Array, end: Uint8Array): Generator<Uint8Array> {
