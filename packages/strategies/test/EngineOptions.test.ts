@@ -26,8 +26,25 @@ describe("parseEngineOptions", () => {
       manualWalFlush: false,
       useFsync: false,
       delayedWriteRate: DEFAULT_DELAYED_WRITE_RATE,
+      level0FileNumCompactionTrigger: 4,
+      level0SlowdownWritesTrigger: 20,
+      level0StopWritesTrigger: 36,
+      targetFileSizeBase: 64 * 1024 * 1024,
+      maxBytesForLevelBase: 256 * 1024 * 1024,
+      maxBytesForLevelMultiplier: 10,
+      disableAutoCompactions: false,
     })
     expect(o.concurrentMemtableWorkers).toBeGreaterThanOrEqual(1)
+  })
+
+  it("sanitizes the level-0 triggers as RocksDB does: slowdown >= compaction trigger, stop >= slowdown", () => {
+    const o = parseEngineOptions(
+      { path: "/x", level0FileNumCompactionTrigger: 10, level0SlowdownWritesTrigger: 5, level0StopWritesTrigger: 3 },
+      noEnv,
+    )
+    expect([o.level0FileNumCompactionTrigger, o.level0SlowdownWritesTrigger, o.level0StopWritesTrigger]).toEqual([10, 10, 10])
+    expect(err(() => parseEngineOptions({ path: "/x", targetFileSizeBase: 1000 }, noEnv)).field).toBe("targetFileSizeBase")
+    expect(err(() => parseEngineOptions({ path: "/x", level0StopWritesTrigger: 0 }, noEnv)).field).toBe("level0StopWritesTrigger")
   })
 
   it("rejects unknown keys, naming them", () => {
