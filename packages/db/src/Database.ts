@@ -65,6 +65,11 @@ export interface DbStats {
   readonly compactions: number
   /** Longest synchronous stretch of a flush (ms): the longest event-loop pause a flush caused. */
   readonly flushLongestStretchMs: number
+  /** Longest synchronous stretch of a compaction (ms). */
+  readonly compactionLongestStretchMs: number
+  /** Bytes compactions read and wrote (write amplification = (flushed + written) / user bytes). */
+  readonly compactionBytesRead: number
+  readonly compactionBytesWritten: number
   readonly parallelGroups: number
   /** Write latency over the most recent writes, microseconds. */
   readonly latencyMicros: { readonly count: number; readonly p50: number; readonly p99: number; readonly max: number }
@@ -358,6 +363,9 @@ export class Database {
       flushes: this.impl.background.stats.flushes,
       compactions: this.impl.compactions.stats.count,
       flushLongestStretchMs: this.impl.background.stats.flushLongestStretchMs,
+      compactionLongestStretchMs: this.impl.compactions.stats.longestStretchMs,
+      compactionBytesRead: this.impl.compactions.stats.bytesRead,
+      compactionBytesWritten: this.impl.compactions.stats.bytesWritten,
       parallelGroups: s.parallelGroups,
       latencyMicros: { count: this.impl.latencies.count, p50: p50!, p99: p99!, max: max! },
     }

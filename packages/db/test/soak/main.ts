@@ -15,6 +15,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { monitorEventLoopDelay } from "node:perf_hooks"
 import { parseArgs } from "node:util"
 import { STRATEGIES, type StrategyName } from "@writepath/strategies"
 import { open } from "../../src/index.ts"
@@ -148,6 +149,9 @@ interface Sample {
   readonly flushes: number
   readonly compactions: number
   readonly stalls: number
+  /** Event-loop delay over the interval (ms): what a flush or compaction step costs the writers. */
+  readonly loopDelayP99Ms: number
+  readonly loopDelayMaxMs: number
 }
 const samples: Sample[] = []
 const mib = (b: number): number => Math.round((b / 1048576) * 10) / 10
@@ -155,6 +159,8 @@ const t0 = performance.now()
 let lastW = 0
 let lastR = 0
 let lastT = t0
+const loopDelay = monitorEventLoopDelay({ resolution: 1 })
+loopDelay.enable()
 const sample = (): void => {
   const now = performance.now()
   const s = db.stats()
@@ -173,13 +179,16 @@ const sample = (): void => {
     flushes: s.flushes,
     compactions: s.compactions,
     stalls: s.stalls,
+    loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100,
+    loopDelayMaxMs: Math.round(loopDelay.max / 1e4) / 100,
   }
+  loopDelay.reset()
   lastW = writes
   lastR = reads
   lastT = now
   samples.push(x)
   process.stdout.write(
-    `t=${x.t}s writes/s=${x.writesPerSec} reads/s=${x.readsPerSec} heap=${x.heapMiB}MiB rss=${x.rssMiB}MiB disk=${x.diskMiB}MiB files=${x.files} levels=[${x.levelFiles.join(",")}] wals=${x.liveWals} imm=${x.immutableMemtables} flushes=${x.flushes} compactions=${x.compactions} stalls=${x.stalls}\n`,
+    `t=${x.t}s writes/s=${x.writesPerSec} reads/s=${x.readsPerSec} heap=${x.heapMiB}MiB rss=${x.rssMiB}MiB disk=${x.diskMiB}MiB files=${x.files} levels=[${x.levelFiles.join(",")}] wals=${x.liveWals} imm=${x.immutableMemtables} flushes=${x.flushes} compactions=${x.compactions} stalls=${x.stalls} loop-delay p99/max=${x.loopDelayP99Ms}/${x.loopDelayMaxMs}ms\n`,
   )
 }
 
@@ -194,6 +203,7 @@ stop = true
 clearInterval(timer)
 await Promise.all(work)
 sample()
+const finalStats = db.stats()
 
 // Every key against the model of acknowledged writes.
 let wrong = 0
@@ -248,7 +258,17 @@ const ok =
   verdicts.rssRatio <= 1.5 &&
   verdicts.heapRatio <= 1.5 &&
   verdicts.diskRatio <= 1.5
+const engine = {
+  flushes: finalStats.flushes,
+  compactions: finalStats.compactions,
+  flushLongestStretchMs: finalStats.flushLongestStretchMs,
+  compactionLongestStretchMs: finalStats.compactionLongestStretchMs,
+  compactionBytesWritten: finalStats.compactionBytesWritten,
+  stalls: finalStats.stalls,
+  stallMicros: finalStats.stallMicros,
+}
 const report = {
+  engine,
   strategy,
   minutes,
   writers,
@@ -262,7 +282,7 @@ const report = {
   verdicts,
   ok,
 }
-process.stdout.write(`${JSON.stringify({ verdicts, ok, totalWrites: writes, totalReads: reads })}\n`)
+process.stdout.write(`${JSON.stringify({ verdicts, ok, engine, totalWrites: writes, totalReads: reads })}\n`)
 if (values.json !== undefined) fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`)
 if (values.dir === undefined) fs.rmSync(dir, { recursive: true, force: true })
 process.exit(ok ? 0 : 1)
