@@ -192,7 +192,9 @@ export const runCrashLoop = async (o: CrashLoopOptions): Promise<StrategyFigures
         lastSequence = 0
       }
       const fail = (what: string): void => {
-        f.failures.push(`iteration ${i} (${dir}): ${what}`)
+        const line = `iteration ${i} (${dir}): ${what}`
+        f.failures.push(line)
+        o.log?.(`${strategy} FAIL ${line}`) // as it happens: a long run's failures are not held back to its end
       }
       const mode: KillMode = (["random", "mid-fsync", "mid-switch"] as const)[i % 3]!
       const lostPageCache = o.lostPageCacheEvery > 0 && i % o.lostPageCacheEvery === o.lostPageCacheEvery - 1
