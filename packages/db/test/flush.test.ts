@@ -258,7 +258,8 @@ describe("LevelDB interop through the engine", () => {
 })
 
 describe("table corruption", () => {
-  it("a flipped bit in a table's data block is detected by its CRC: the read fails with TableCorruption, nothing wrong is returned", async () => {
+  /** A closed database with one table whose byte at `at` (negative: from the end) has `mask` flipped. */
+  const withFlippedTable = async (at: number, mask: number): Promise<string> => {
     const dir = fresh()
     const db = await open({ path: dir })
     for (let i = 0; i < 500; i++) await db.put(key(i), `value-${i}`)
@@ -266,8 +267,14 @@ describe("table corruption", () => {
     await db.close()
     const table = path.join(dir, files(dir, ".ldb")[0]!)
     const bytes = fs.readFileSync(table)
-    bytes[100] = bytes[100]! ^ 0x10 // inside the first data block
+    const i = at < 0 ? bytes.length + at : at
+    bytes[i] = bytes[i]! ^ mask
     fs.writeFileSync(table, bytes)
+    return dir
+  }
+
+  it("a flipped bit in a table's data block is detected by its CRC: the read fails with TableCorruption, nothing wrong is returned", async () => {
+    const dir = await withFlippedTable(100, 0x10) // inside the first data block
     const again = await open({ path: dir })
     const err = await again.get(key(0)).then(
       () => undefined,
@@ -278,15 +285,7 @@ describe("table corruption", () => {
   })
 
   it("a flipped bit in a table's footer or index fails the open with TableCorruption", async () => {
-    const dir = fresh()
-    const db = await open({ path: dir })
-    for (let i = 0; i < 500; i++) await db.put(key(i), `value-${i}`)
-    await db.flush()
-    await db.close()
-    const table = path.join(dir, files(dir, ".ldb")[0]!)
-    const bytes = fs.readFileSync(table)
-    bytes[bytes.length - 60] = bytes[bytes.length - 60]! ^ 0x01 // the index block, just before the footer
-    fs.writeFileSync(table, bytes)
+    const dir = await withFlippedTable(-60, 0x01) // the index block, just before the footer
     const err = await open({ path: dir }).then(
       (d) => d.close(),
       (e: unknown) => e,

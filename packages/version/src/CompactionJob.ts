@@ -35,6 +35,7 @@ import { Table, type TableBuilderOptions } from "@writepath/table"
 import type { Compaction } from "./Compaction.ts"
 import { tableFileName } from "./FileNames.ts"
 import { CompactionOutputs, coalesceTombstones, type Tombstone } from "./internal/compactionOutputs.ts"
+import { stripeOf } from "./internal/flushEntries.ts"
 import { compareBytesN, compareUserKeyTo, sequenceOf, typeOf } from "./internal/internalKey.ts"
 import { LoopBudget } from "./internal/loopBudget.ts"
 import { type InternalIterator, LevelIterator, MergingIterator } from "./internal/mergingIterator.ts"
@@ -253,18 +254,6 @@ const mergeInto = async (
     if ((entriesIn & 63) === 0 && budget.due()) await budget.yieldNow()
   }
   return { entriesIn, droppedVersions, droppedTombstones }
-}
-
-/** Index of the first snapshot >= seq (snapshots.length when none). */
-const stripeOf = (seq: number, snapshots: ReadonlyArray<number>): number => {
-  let lo = 0
-  let hi = snapshots.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (snapshots[mid]! >= seq) hi = mid
-    else lo = mid + 1
-  }
-  return lo
 }
 
 /**

@@ -76,7 +76,7 @@ export const entriesForKey = (
 }
 
 /** Index of the first snapshot >= seq (snapshots.length when none): entries in one stripe look alike to every reader. */
-const stripeOf = (seq: number, snapshots: ReadonlyArray<number>): number => {
+export const stripeOf = (seq: number, snapshots: ReadonlyArray<number>): number => {
   let lo = 0
   let hi = snapshots.length
   while (lo < hi) {
