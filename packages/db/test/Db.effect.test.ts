@@ -59,3 +59,27 @@ it.effect("Db.layerWith takes a strategy layer; Db.layerFromContext takes the Lo
     fs.rmSync(dir, { recursive: true, force: true })
   }),
 )
+
+it.effect("Db.flush puts the memtable into a table and Db.compactRange compacts level 0 away", () =>
+  Effect.gen(function* () {
+    const dir = tmp()
+    const stats = yield* Effect.scoped(
+      Effect.gen(function* () {
+        for (let i = 0; i < 3; i++) {
+          yield* Db.put(`k${i}`, `v${i}`)
+          yield* Db.flush
+        }
+        const afterFlush = (yield* Db).stats()
+        yield* Db.compactRange()
+        return [afterFlush, (yield* Db).stats()] as const
+      }).pipe(Effect.provide(Db.layer({ path: dir, disableAutoCompactions: true }))),
+    )
+    expect(stats[0].levelFiles[0]).toBe(3)
+    expect(stats[1].levelFiles[0]).toBe(0)
+    expect(stats[1].compactions).toBeGreaterThan(0)
+    const again = yield* Effect.promise(() => open({ path: dir }))
+    expect(text(yield* Effect.promise(() => again.get("k2")))).toBe("v2")
+    yield* Effect.promise(() => again.close())
+    fs.rmSync(dir, { recursive: true, force: true })
+  }),
+)
