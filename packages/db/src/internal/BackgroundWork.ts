@@ -28,6 +28,7 @@
  */
 import type { MemTable } from "@writepath/memtable"
 import { flushToLevel0, type VersionSet } from "@writepath/version"
+import { JobLoop } from "./JobLoop.ts"
 import type { TableSet } from "./TableSet.ts"
 
 /** What the engine lends the background work. */
@@ -64,46 +65,6 @@ export interface BackgroundStats {
 
 type Job = { run: () => Promise<void>; resolve: () => void; reject: (e: Error) => void }
 
-/** One loop: runs `body` until it reports no work, and again if woken meanwhile. */
-class Loop {
-  private running: Promise<void> | undefined
-  private again = false
-  private readonly body: () => Promise<boolean>
-  private readonly fail: (e: unknown) => void
-
-  constructor(body: () => Promise<boolean>, fail: (e: unknown) => void) {
-    this.body = body
-    this.fail = fail
-  }
-
-  wake(): void {
-    if (this.running !== undefined) {
-      this.again = true
-      return
-    }
-    this.running = this.run().finally(() => {
-      this.running = undefined
-    })
-  }
-
-  async idle(): Promise<void> {
-    while (this.running !== undefined) await this.running
-  }
-
-  private async run(): Promise<void> {
-    try {
-      do {
-        this.again = false
-        while (await this.body()) {
-          // one job per turn; the body decides whether there is more
-        }
-      } while (this.again)
-    } catch (e) {
-      this.fail(e)
-    }
-  }
-}
-
 export class BackgroundWork {
   readonly stats: BackgroundStats = { flushes: 0, flushBytes: 0, flushMicros: 0, flushLongestStretchMs: 0 }
   /** Automatic compactions may run (false with `disableAutoCompactions`; manual ones still do). */
@@ -111,8 +72,8 @@ export class BackgroundWork {
   /** Set by close when memtables hold writes no WAL has (disableWAL): they are flushed before shutdown. */
   flushForShutdown = false
   private readonly host: BackgroundHost
-  private readonly flushLoop: Loop
-  private readonly compactionLoop: Loop
+  private readonly flushLoop: JobLoop
+  private readonly compactionLoop: JobLoop
   private readonly flushWaiters: Array<{ mem: MemTable; resolve: () => void; reject: (e: Error) => void }> = []
   private readonly manual: Job[] = []
   private readonly pendingFloors = new Set<{ floor: number }>()
@@ -120,8 +81,8 @@ export class BackgroundWork {
   constructor(host: BackgroundHost) {
     this.host = host
     const fail = (e: unknown): void => this.fail(e)
-    this.flushLoop = new Loop(() => this.flushStep(), fail)
-    this.compactionLoop = new Loop(() => this.compactionStep(), fail)
+    this.flushLoop = new JobLoop(() => this.flushStep(), fail)
+    this.compactionLoop = new JobLoop(() => this.compactionStep(), fail)
   }
 
   /** `MaybeScheduleFlushOrCompaction`: wakes both loops (a running loop looks again before it ends). */
