@@ -201,6 +201,8 @@ export class BackgroundWork {
     this.stats.flushBytes += result.file?.fileSize ?? 0
     this.stats.flushMicros += (performance.now() - t0) * 1000
     this.stats.flushLongestStretchMs = Math.max(this.stats.flushLongestStretchMs, result.longestStretchMs)
+    // Waiters (db.flush()) resume once the WALs the flush made obsolete are gone too.
+    await host.afterVersionChange()
     for (let i = this.flushWaiters.length - 1; i >= 0; i--) {
       const w = this.flushWaiters[i]!
       if (w.mem === mem) {
@@ -208,6 +210,5 @@ export class BackgroundWork {
         w.resolve()
       }
     }
-    await host.afterVersionChange()
   }
 }

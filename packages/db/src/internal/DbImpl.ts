@@ -444,7 +444,7 @@ export class DbImpl implements WritePathEnvService {
   private async deleteObsoleteFiles(atOpen = false): Promise<void> {
     await this.wals.deleteBelow(this.minLogNumberToKeep()) // YIELD
     const state = this.versionSet.state
-    deleteObsoleteTables(this.wals.dir, state, Math.min(state.nextFileNumber, this.background.minPendingOutput), atOpen)
+    await deleteObsoleteTables(this.wals.dir, state, Math.min(state.nextFileNumber, this.background.minPendingOutput), atOpen)
   }
 
   // ---- reads -----------------------------------------------------------------------------------

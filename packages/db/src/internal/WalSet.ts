@@ -170,7 +170,7 @@ export class WalSet {
     for (const n of [...this.live]) {
       if (n >= keepFrom || n === this.current_.logNumber) continue
       try {
-        fs.rmSync(logFileName(this.dir, n), { force: true })
+        await fs.promises.rm(logFileName(this.dir, n), { force: true }) // YIELD: a WAL can be tens of MiB to unlink
       } catch (e) {
         throw toIOError("delete obsolete WAL", logFileName(this.dir, n), e)
       }
