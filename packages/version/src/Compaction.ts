@@ -139,6 +139,13 @@ export const pickCompaction = (state: VersionState, options: CompactionOptions =
 }
 
 /**
+ * `Version::OverlapInLevel`: whether some file of `level` holds a user key in [begin, end]
+ * (undefined = open).
+ */
+export const overlapInLevel = (state: VersionState, level: number, begin: Uint8Array | undefined, end: Uint8Array | undefined): boolean =>
+  overlappingInputs(level, state.files[level] ?? [], begin, end).length > 0
+
+/**
  * `CompactRange` for one level: the files of `level` overlapping [begin, end] (user keys;
  * undefined = open), at most one target file of bytes beyond level 0, compacted into
  * level + 1. Never a trivial move (as LevelDB's manual compaction). Undefined when no file

@@ -5,6 +5,7 @@ export {
   compactionScores,
   defaultCompactionOptions,
   maxBytesForLevel,
+  overlapInLevel,
   pickCompaction,
   pickRangeCompaction,
   targetFileSizeForLevel,

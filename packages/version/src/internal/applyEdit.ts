@@ -4,6 +4,7 @@
  */
 import type { FileMetaData, VersionEdit } from "../VersionEdit.ts"
 import { kNumLevels } from "../VersionEdit.ts"
+import { compareBytesN, compareInternalKeys } from "./internalKey.ts"
 
 export const kBytewiseComparator = "leveldb.BytewiseComparator"
 
@@ -32,23 +33,9 @@ export const emptyState = (): VersionState => ({
   compactPointers: Array.from({ length: kNumLevels }, () => undefined),
 })
 
-const compareBytes = (a: Uint8Array, b: Uint8Array): number => {
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
-  return a.length - b.length
-}
-
 /** Internal-key order on whole keys (user key asc, trailer desc); keys shorter than 8 bytes compare bytewise. */
-export const compareInternalKeyBytes = (a: Uint8Array, b: Uint8Array): number => {
-  if (a.length < 8 || b.length < 8) return compareBytes(a, b)
-  const c = compareBytes(a.subarray(0, a.length - 8), b.subarray(0, b.length - 8))
-  if (c !== 0) return c
-  for (let i = 7; i >= 0; i--) {
-    const d = b[b.length - 8 + i]! - a[a.length - 8 + i]!
-    if (d !== 0) return d
-  }
-  return 0
-}
+export const compareInternalKeyBytes = (a: Uint8Array, b: Uint8Array): number =>
+  a.length < 8 || b.length < 8 ? compareBytesN(a, a.length, b, b.length) : compareInternalKeys(a, b)
 
 /**
  * The state after `edit`. `strict` (writing) also refuses adding a file that is already live
