@@ -28,6 +28,7 @@
  */
 import type { MemTable } from "@writepath/memtable"
 import { flushToLevel0, type VersionSet } from "@writepath/version"
+import { asError } from "./asError.ts"
 import { JobLoop } from "./JobLoop.ts"
 import type { TableSet } from "./TableSet.ts"
 
@@ -125,8 +126,8 @@ export class BackgroundWork {
 
   /** Resolves when no job is running (shutdown waits here; a job in flight finishes its step). */
   async idle(): Promise<void> {
-    await Promise.all([this.flushLoop.idle(), this.compactionLoop.idle()])
-    await Promise.all([this.flushLoop.idle(), this.compactionLoop.idle()])
+    // Until both are idle at once: a flush step may wake the compaction loop after it went idle.
+    while (this.flushLoop.busy || this.compactionLoop.busy) await Promise.all([this.flushLoop.idle(), this.compactionLoop.idle()])
   }
 
   private mayRun(flush: boolean): boolean {
@@ -135,7 +136,7 @@ export class BackgroundWork {
   }
 
   private fail(e: unknown): void {
-    const err = e instanceof Error ? e : new Error(String(e))
+    const err = asError(e)
     this.host.setBackgroundError(err)
     for (const w of this.flushWaiters.splice(0)) w.reject(err)
     for (const j of this.manual.splice(0)) j.reject(err)
@@ -169,7 +170,7 @@ export class BackgroundWork {
       try {
         await this.withPendingOutputs(job.run)
       } catch (e) {
-        job.reject(e instanceof Error ? e : new Error(String(e)))
+        job.reject(asError(e))
         throw e
       }
       job.resolve()

@@ -14,11 +14,11 @@
  *     pinned), never reopened.
  * Yields: throughout each merge (every few ms) and on every fsync and MANIFEST record.
  */
-import { compareUserKeys } from "@writepath/memtable"
 import type { EngineOptions } from "@writepath/strategies"
 import {
   type CompactionOptions,
   type CompactionResult,
+  overlapInLevel,
   pickCompaction,
   pickRangeCompaction,
   runCompaction,
@@ -35,11 +35,6 @@ export interface CompactionHost {
   /** After each version change: obsolete files and write stalls. */
   afterVersionChange(): Promise<void>
 }
-
-/** Whether a table's internal-key range [smallest, largest] meets the user-key range [begin, end]. */
-const overlapsRange = (smallest: Uint8Array, largest: Uint8Array, begin: Uint8Array | undefined, end: Uint8Array | undefined): boolean =>
-  (begin === undefined || compareUserKeys(largest.subarray(0, largest.length - 8), begin) >= 0) &&
-  (end === undefined || compareUserKeys(smallest.subarray(0, smallest.length - 8), end) <= 0)
 
 export class Compactions {
   /** Totals since open. */
@@ -76,7 +71,7 @@ export class Compactions {
     const state = this.host.versions.state
     let deepest = 1
     for (let level = 1; level < state.files.length; level++) {
-      if (state.files[level]!.some((f) => overlapsRange(f.smallest, f.largest, begin, end))) deepest = level
+      if (overlapInLevel(state, level, begin, end)) deepest = level
     }
     const last = Math.min(deepest, state.files.length - 2)
     for (let level = 0; level <= last; level++) {

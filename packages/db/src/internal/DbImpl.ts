@@ -51,6 +51,7 @@ import type { VersionSet } from "@writepath/version"
 import { type LogFileService, makeNode } from "@writepath/wal"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { DbClosed, InvalidArgument, NotSupported, ReadOnlyError } from "../DbError.ts"
+import { asError } from "./asError.ts"
 import { BackgroundWork } from "./BackgroundWork.ts"
 import { Compactions } from "./Compactions.ts"
 import { deleteObsoleteTables } from "./deleteObsoleteTables.ts"
@@ -64,8 +65,6 @@ import type { TableSet } from "./TableSet.ts"
 import { fsyncDir, type SyncDir, type WalSet } from "./WalSet.ts"
 
 export type { RecoveryReport }
-
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
 
 export class DbImpl implements WritePathEnvService {
   readonly options: EngineOptions
@@ -489,12 +488,8 @@ export class DbImpl implements WritePathEnvService {
   private backgroundHost() {
     const db = this
     return {
-      get versions() {
-        return db.versionSet
-      },
-      get tables() {
-        return db.tables
-      },
+      versions: db.versionSet,
+      tables: db.tables,
       pickMemtablesToFlush: () => db.memtables.pickMemtablesToFlush(),
       logNumberAfter: (m: MemTable) => db.logNumberAfter.get(m)!,
       keysOlderThan: (m: MemTable, begin: Uint8Array, end: Uint8Array) => db.keysOlderThan(m, begin, end),

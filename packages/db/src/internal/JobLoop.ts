@@ -27,6 +27,11 @@ export class JobLoop {
     this.running = this.run()
   }
 
+  /** A run is in progress (or about to end in the current synchronous step). */
+  get busy(): boolean {
+    return this.active
+  }
+
   async idle(): Promise<void> {
     while (this.active) await this.running
   }
