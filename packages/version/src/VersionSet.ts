@@ -33,6 +33,8 @@ export { kBytewiseComparator, type VersionState }
 export interface RecoveredVersionSet extends VersionState {
   readonly manifestNumber: number
   readonly manifestPath: string
+  /** Bytes of the MANIFEST as read. */
+  readonly manifestSize: number
 }
 
 /**
@@ -41,7 +43,14 @@ export interface RecoveredVersionSet extends VersionState {
  * VersionCorruption (bad CURRENT, unreadable record, bad edit, comparator mismatch, missing
  * counters) or IOError.
  */
-export const recoverVersionSet = (dir: string): RecoveredVersionSet => {
+export const recoverVersionSet = (dir: string): RecoveredVersionSet => replayManifest(dir)
+
+/**
+ * `recoverVersionSet` that also hands each decoded edit (with its record offset) to `onEdit`,
+ * in file order, before applying it: the edits and the state come from one read of the file
+ * (a live database may append to its MANIFEST or switch to a new one between two reads).
+ */
+export const replayManifest = (dir: string, onEdit?: (offset: number, edit: VersionEdit) => void): RecoveredVersionSet => {
   const manifestPath = readCurrentFile(dir)
   let bytes: Uint8Array
   try {
@@ -70,6 +79,7 @@ export const recoverVersionSet = (dir: string): RecoveredVersionSet => {
         reason: `${edit.comparator} does not match existing comparator ${kBytewiseComparator}`,
       })
     }
+    onEdit?.(r.offset, edit)
     const next = applyEdit(state, edit, false)
     if (typeof next === "string") throw new VersionCorruption({ path: manifestPath, reason: next })
     state = next
@@ -82,7 +92,7 @@ export const recoverVersionSet = (dir: string): RecoveredVersionSet => {
   if (!haveLog) throw new VersionCorruption({ path: manifestPath, reason: "no meta-lognumber entry in descriptor" })
   if (!haveLast) throw new VersionCorruption({ path: manifestPath, reason: "no last-sequence-number entry in descriptor" })
   const manifestNumber = Number(/MANIFEST-(\d+)$/.exec(manifestPath)![1])
-  return { ...state, manifestNumber, manifestPath }
+  return { ...state, manifestNumber, manifestPath, manifestSize: bytes.length }
 }
 
 export class VersionSet {

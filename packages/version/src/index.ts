@@ -38,6 +38,7 @@ export {
   openScoped,
   type RecoveredVersionSet,
   recoverVersionSet,
+  replayManifest,
   VersionSet,
   type VersionState,
   Versions,

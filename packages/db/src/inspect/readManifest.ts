@@ -1,25 +1,15 @@
 /**
- * CURRENT and the MANIFEST it names, read once and replayed as recovery replays them
- * (`recoverVersionSet` in @writepath/version, LevelDB's `VersionSet::Recover`): the same
- * absolute-consistency read, the same per-record checks, the same required counters. It is
- * a replay of its own, not a call to `recoverVersionSet`, because the report also lists every
- * edit, and the edits and the final state must come from one read of the file: a live
- * database may append to its MANIFEST, or switch to a new one, between two reads.
+ * CURRENT and the MANIFEST it names, replayed by @writepath/version's `replayManifest` (the
+ * replay recovery does, LevelDB's `VersionSet::Recover`: same read, same per-record checks,
+ * same required counters), which also hands over every edit, so the report's edit list and
+ * its final state come from one read of the file: a live database may append to its
+ * MANIFEST, or switch to a new one, between two reads.
  *
  * Read-only (readFileSync). Synchronous. Throws InspectCorruption or IOError.
  */
-import * as fs from "node:fs"
 import * as path from "node:path"
-import {
-  decodeVersionEdit,
-  type FileMetaData,
-  kBytewiseComparator,
-  kNumLevels,
-  readCurrentFile,
-  VersionCorruption,
-  type VersionEdit,
-} from "@writepath/version"
-import { bytesSource, IOError, LogReader, WalRecoveryMode } from "@writepath/wal"
+import { type FileMetaData, type RecoveredVersionSet, replayManifest, VersionCorruption, type VersionEdit } from "@writepath/version"
+import { IOError } from "@writepath/wal"
 import { InspectCorruption } from "./InspectError.ts"
 import type { ManifestEdit, ManifestReport } from "./InspectReport.ts"
 import { internalKey } from "./printableKey.ts"
@@ -65,81 +55,40 @@ const editView = (offset: number, e: VersionEdit): ManifestEdit => ({
     : {}),
 })
 
-/** The MANIFEST path CURRENT names; a bad CURRENT is an InspectCorruption naming CURRENT. */
-const manifestPathOf = (dir: string): string => {
+/** Recovery's errors in the report's terms: corruption (bad CURRENT, a missing MANIFEST included) is InspectCorruption. */
+const replay = (dir: string, onEdit: (offset: number, edit: VersionEdit) => void): RecoveredVersionSet => {
   try {
-    return readCurrentFile(dir)
+    return replayManifest(dir, onEdit)
   } catch (e) {
     if (e instanceof VersionCorruption) throw new InspectCorruption({ path: e.path, reason: e.reason })
+    if (e instanceof IOError && e.code === "ENOENT" && e.operation === "read") {
+      throw new InspectCorruption({
+        path: path.join(dir, "CURRENT"),
+        reason: `CURRENT names ${path.basename(e.path)}, which does not exist`,
+      })
+    }
     throw e
   }
 }
 
 export const readManifest = (dir: string, verbose: boolean): ManifestContents => {
-  const manifestPath = manifestPathOf(dir)
-  const name = path.basename(manifestPath)
-  let bytes: Uint8Array
-  try {
-    bytes = fs.readFileSync(manifestPath)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new InspectCorruption({ path: path.join(dir, "CURRENT"), reason: `CURRENT names ${name}, which does not exist` })
-    }
-    throw new IOError({ operation: "read", path: manifestPath, code: (e as NodeJS.ErrnoException).code ?? "unknown", cause: e })
-  }
-  const corrupt = (reason: string): InspectCorruption => new InspectCorruption({ path: manifestPath, reason })
-  let problem: string | undefined
-  const reader = new LogReader(bytesSource(bytes), {
-    recoveryMode: WalRecoveryMode.kAbsoluteConsistency,
-    reporter: (d) => {
-      if (d.reported && problem === undefined) problem = `${d.reason} at offset ${d.offset}`
-    },
-  })
-  // Live files by number per level: LevelDB's Builder applies deletions, then additions.
-  const levels = Array.from({ length: kNumLevels }, () => new Map<number, FileMetaData>())
-  const compactPointers: Array<Uint8Array | undefined> = Array.from({ length: kNumLevels }, () => undefined)
-  let comparator: string | undefined
-  let logNumber: number | undefined
-  let prevLogNumber = 0
-  let nextFileNumber: number | undefined
-  let lastSequence: number | undefined
   let editCount = 0
   const edits: ManifestEdit[] = []
-  for (let r = reader.readRecord(); r !== undefined && problem === undefined; r = reader.readRecord()) {
-    const edit = decodeVersionEdit(r.data)
-    if (typeof edit === "string") throw corrupt(`${edit} (record at offset ${r.offset})`)
-    if (edit.comparator !== undefined && edit.comparator !== kBytewiseComparator) {
-      throw corrupt(`${edit.comparator} does not match existing comparator ${kBytewiseComparator}`)
-    }
+  const state = replay(dir, (offset, edit) => {
     editCount++
-    if (verbose) edits.push(editView(r.offset, edit))
-    for (const d of edit.deletedFiles ?? []) levels[d.level]!.delete(d.number)
-    for (const f of edit.newFiles ?? []) {
-      levels[f.level]!.set(f.number, { number: f.number, fileSize: f.fileSize, smallest: f.smallest, largest: f.largest })
-    }
-    for (const p of edit.compactPointers ?? []) compactPointers[p.level] = p.key
-    comparator = edit.comparator ?? comparator
-    logNumber = edit.logNumber ?? logNumber
-    prevLogNumber = edit.prevLogNumber ?? prevLogNumber
-    nextFileNumber = edit.nextFileNumber ?? nextFileNumber
-    lastSequence = edit.lastSequence ?? lastSequence
-  }
-  if (problem !== undefined) throw corrupt(problem)
-  if (nextFileNumber === undefined) throw corrupt("no meta-nextfile entry in descriptor")
-  if (logNumber === undefined) throw corrupt("no meta-lognumber entry in descriptor")
-  if (lastSequence === undefined) throw corrupt("no last-sequence-number entry in descriptor")
+    if (verbose) edits.push(editView(offset, edit))
+  })
   const report: ManifestReport = {
-    name,
-    size: bytes.length,
-    comparator: comparator ?? kBytewiseComparator,
-    logNumber,
-    prevLogNumber,
-    // MarkFileNumberUsed: recovery never hands out a number a recorded log already uses.
-    nextFileNumber: Math.max(nextFileNumber, logNumber + 1, prevLogNumber + 1),
-    lastSequence,
+    name: path.basename(state.manifestPath),
+    size: state.manifestSize,
+    comparator: state.comparator,
+    logNumber: state.logNumber,
+    prevLogNumber: state.prevLogNumber,
+    nextFileNumber: state.nextFileNumber,
+    lastSequence: state.lastSequence,
     editCount,
-    compactPointers: compactPointers.flatMap((key, level) => (key ? [{ level, key: internalKey(key) }] : [])),
+    compactPointers: state.compactPointers.flatMap((key, level) => (key ? [{ level, key: internalKey(key) }] : [])),
     ...(verbose ? { edits } : {}),
   }
-  return { report, files: levels.map((l, level) => sortLevel([...l.values()], level)) }
+  return { report, files: state.files.map((l, level) => sortLevel([...l], level)) }
 }
