@@ -1,5 +1,5 @@
 /**
- * The main job until the comparison app lands: write a few WriteBatches to a
+ * A small demo: write a few WriteBatches to a
  * file with fdatasync, read them back, and print what was recovered. Runs
  * embedded, in a temporary folder it removes afterwards.
  */
