@@ -56,6 +56,24 @@ describe("syncOn: thread", () => {
     await expect(t.sync(b, "fdatasync", p)).resolves.toBeUndefined()
   })
 
+  it("the worker stops once no file is registered and starts again for the next one", async () => {
+    const t = new SyncThread()
+    const p = path.join(dir, "restart.log")
+    fs.writeFileSync(p, "x")
+    const a = t.register(p)
+    await t.sync(a, "fdatasync", p)
+    expect(t.running).toBe(true)
+    t.release(a)
+    await t.stopped()
+    expect(t.running).toBe(false)
+    const b = t.register(p)
+    await expect(t.sync(b, "fdatasync", p)).resolves.toBeUndefined()
+    expect(t.running).toBe(true)
+    t.release(b)
+    await t.stopped()
+    expect(t.running).toBe(false)
+  })
+
   it("a closed handle rejects without reaching the thread", async () => {
     const f = makeNode({ syncOn: "thread" }).openWritable(path.join(dir, "closed.log"))
     f.close()

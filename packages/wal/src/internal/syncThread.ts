@@ -26,7 +26,10 @@
  *  4. The worker opens a file's descriptor when the file is registered, before any write
  *     through the owner's descriptor, so an fdatasync on it reports every writeback error
  *     of the file (Linux errseq: errors after a descriptor's open are reported to it).
- *  5. After the worker fails or exits, every queued and later request rejects.
+ *  5. After the worker fails or exits unasked, every queued and later request rejects.
+ *  6. The worker lives while files are registered: releasing the last one queues a STOP,
+ *     after which the worker exits on its own, so a service never leaks a thread; the
+ *     next registration starts a new one.
  * Yields: `sync` returns a Promise; nothing else waits.
  */
 import { Worker } from "node:worker_threads"
@@ -46,6 +49,7 @@ const OP_OPEN = 1
 const OP_DATASYNC = 2
 const OP_FSYNC = 3
 const OP_CLOSE = 4
+const OP_STOP = 5
 
 export type SyncKind = "fdatasync" | "fsync"
 
@@ -58,7 +62,7 @@ const ctl = new Int32Array(workerData.ctl)
 const bytes = new Uint8Array(workerData.ctl)
 const fds = new Map()
 const dec = new TextDecoder()
-let seen = 0
+let seen = workerData.seen
 for (;;) {
   Atomics.wait(ctl, ${REQ}, seen)
   const req = Atomics.load(ctl, ${REQ})
@@ -89,6 +93,7 @@ for (;;) {
   ctl[${RESULT}] = code.length
   Atomics.store(ctl, ${DONE}, req)
   Atomics.notify(ctl, ${DONE})
+  if (op === ${OP_STOP}) break
 }
 `
 
@@ -108,6 +113,8 @@ export class SyncThread {
   private req = 0
   private inFlight: Request | undefined
   private nextFile = 1
+  private registered = 0
+  private lastStop: Promise<void> = Promise.resolve()
   private readonly encoder = new TextEncoder()
 
   constructor() {
@@ -119,6 +126,7 @@ export class SyncThread {
   /** Registers a file: the worker opens its own descriptor on it (invariant 4). Returns its id. */
   register(path: string): number {
     const file = this.nextFile++
+    this.registered++
     this.enqueue({ op: OP_OPEN, file, path, settle: undefined })
     return file
   }
@@ -126,6 +134,19 @@ export class SyncThread {
   /** Closes the worker's descriptor of `file` once the requests queued before have run. */
   release(file: number): void {
     this.enqueue({ op: OP_CLOSE, file, path: "", settle: undefined })
+    if (--this.registered === 0) {
+      this.lastStop = new Promise((resolve) => this.enqueue({ op: OP_STOP, file: 0, path: "", settle: () => resolve() }))
+    }
+  }
+
+  /** Whether a worker is running now. */
+  get running(): boolean {
+    return this.worker !== undefined
+  }
+
+  /** Settles once the last STOP queued so far has run (at once if none was). */
+  stopped(): Promise<void> {
+    return this.lastStop
   }
 
   /** fdatasync/fsync of `file` on the worker; rejects with IOError naming `path`. */
@@ -150,9 +171,10 @@ export class SyncThread {
   }
 
   private start(): Worker {
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { ctl: this.ctl.buffer } })
-    w.on("error", (e) => this.fail(`the sync thread failed: ${String(e)}`))
-    w.on("exit", (code) => this.fail(`the sync thread exited (code ${code})`))
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { ctl: this.ctl.buffer, seen: this.req } })
+    // Events of a worker that was asked to stop (invariant 6) are not failures.
+    w.on("error", (e) => this.worker === w && this.fail(`the sync thread failed: ${String(e)}`))
+    w.on("exit", (code) => this.worker === w && this.fail(`the sync thread exited (code ${code})`))
     this.worker = w
     return w
   }
@@ -194,6 +216,10 @@ export class SyncThread {
     let code = ""
     for (let i = 0; i < n; i++) code += String.fromCharCode(this.bytes[CODE_AT + i]!)
     this.inFlight = undefined
+    if (r.op === OP_STOP) {
+      this.worker?.unref()
+      this.worker = undefined
+    }
     r.settle?.(code, "on the sync thread")
     this.pump()
   }
