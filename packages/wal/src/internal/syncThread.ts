@@ -53,6 +53,14 @@ const OP_STOP = 5
 
 export type SyncKind = "fdatasync" | "fsync"
 
+/** `Atomics.waitAsync` (ES2024; present in Node >= 16, Bun and Deno), typed here: the project's lib predates it. */
+type WaitAsyncResult =
+  | { readonly async: false; readonly value: "not-equal" | "timed-out" }
+  | { readonly async: true; readonly value: Promise<string> }
+const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, index: number, value: number) => WaitAsyncResult }).waitAsync.bind(
+  Atomics,
+)
+
 // The worker is a plain CommonJS script (`eval`): it runs unchanged on Node, Bun and Deno
 // and needs no loader for TypeScript.
 const WORKER_SOURCE = `
@@ -198,7 +206,7 @@ export class SyncThread {
     const req = ++this.req
     Atomics.store(ctl, REQ, req)
     Atomics.notify(ctl, REQ)
-    const wait = Atomics.waitAsync(ctl, DONE, req - 1)
+    const wait = waitAsync(ctl, DONE, req - 1)
     if (wait.async) wait.value.then(() => this.complete(r))
     else queueMicrotask(() => this.complete(r))
   }
@@ -207,7 +215,7 @@ export class SyncThread {
     if (this.inFlight !== r) return // failed meanwhile: already settled
     // The waiter may wake spuriously ("timed-out" never happens: no timeout) or on DONE's change.
     if (Atomics.load(this.ctl, DONE) !== this.req) {
-      const wait = Atomics.waitAsync(this.ctl, DONE, this.req - 1)
+      const wait = waitAsync(this.ctl, DONE, this.req - 1)
       if (wait.async) wait.value.then(() => this.complete(r))
       else queueMicrotask(() => this.complete(r))
       return
