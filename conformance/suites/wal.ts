@@ -24,7 +24,7 @@ export const walSuite: Suite = (env) => [
       assertEqual(Crc32c.unmask(Crc32c.mask(0x12345678)), 0x12345678, "mask round trip")
     },
   },
-  ...(["blocking", "threadpool"] as const).map((syncOn) => ({
+  ...(["blocking", "threadpool", "thread"] as const).map((syncOn) => ({
     name: `writes, fdatasyncs (${syncOn}), reopens and reads a WAL on ${env.runtime}`,
     run: async () => {
       const lf = makeNode({ syncOn })

@@ -1,7 +1,8 @@
 /**
  * Memtable benchmark (a program, not a test): prints one JSON object.
  *
- * 1. Single thread, 1M random 16-byte keys with 100-byte values, side by side in one
+ * 1. Single thread, 1M random 16-byte keys with 100-byte values (and, for the memtable,
+ *    the same count of ascending keys: the insert hint's case), side by side in one
  *    process: MemTable (arena skiplist), sorted-btree (a B+tree of JS objects) and a
  *    JS Map (unsorted: an upper bound). Inserts/s, gets/s, GC time and heap growth;
  *    median of `--rounds` rounds, structures in rotating order.
@@ -54,6 +55,13 @@ for (let i = 0; i < N; i++) {
   for (let j = 0; j < KEY; j += 4) dv.setUint32(j, rnd())
   keys.push(k)
 }
+// Ascending keys (a sequence number big-endian in the last 4 bytes): the insert hint's case.
+const ascKeys: Uint8Array[] = []
+for (let i = 0; i < N; i++) {
+  const k = new Uint8Array(KEY)
+  new DataView(k.buffer).setUint32(KEY - 4, i)
+  ascKeys.push(k)
+}
 const strKeys = keys.map((k) => Buffer.from(k).toString("latin1"))
 const value = new Uint8Array(VALUE).fill(0x61)
 const cmp = (a: Uint8Array, b: Uint8Array): number => {
@@ -100,7 +108,7 @@ const heap = () => {
   return { heapUsed: m.heapUsed, offHeap: m.arrayBuffers }
 }
 
-type Result = { insert: Phase; get: Phase; heapGrowthMB: number; offHeapGrowthMB: number }
+type Result = { insert: Phase; get: Phase; heapGrowthMB: number; offHeapGrowthMB: number; ascendingInsert?: Phase }
 let sink = 0
 
 const runMemTable = async (): Promise<Result> => {
@@ -118,7 +126,19 @@ const runMemTable = async (): Promise<Result> => {
   })
   const h1 = heap()
   sink += m.numEntries
-  return { insert, get, heapGrowthMB: (h1.heapUsed - h0.heapUsed) / 2 ** 20, offHeapGrowthMB: (h1.offHeap - h0.offHeap) / 2 ** 20 }
+  const asc = MemTable.make({ writeBufferSize: 256 * 1024 * 1024 })
+  gc()
+  const ascendingInsert = await phase(() => {
+    for (let i = 0; i < N; i++) asc.add(i + 1, ValueType.kTypeValue, ascKeys[i]!, value)
+  })
+  sink += asc.numEntries
+  return {
+    insert,
+    get,
+    heapGrowthMB: (h1.heapUsed - h0.heapUsed) / 2 ** 20,
+    offHeapGrowthMB: (h1.offHeap - h0.offHeap) / 2 ** 20,
+    ascendingInsert,
+  }
 }
 
 const runBTree = async (): Promise<Result> => {
@@ -169,7 +189,14 @@ const summary = (xs: Result[]) => ({
   heapGrowthMB: Math.round(median(xs.map((x) => x.heapGrowthMB))),
   offHeapGrowthMB: Math.round(median(xs.map((x) => x.offHeapGrowthMB))),
 })
-const single = { memtable: summary(rounds.memtable), sortedBTree: summary(rounds.sortedBTree), map: summary(rounds.map) }
+const single = {
+  memtable: {
+    ...summary(rounds.memtable),
+    ascendingInsertsPerSec: Math.round(median(rounds.memtable.map((x) => x.ascendingInsert!.opsPerSec))),
+  },
+  sortedBTree: summary(rounds.sortedBTree),
+  map: summary(rounds.map),
+}
 
 // ---- concurrent insert: 1 worker vs 2 workers -----------------------------------
 const BATCH = 100

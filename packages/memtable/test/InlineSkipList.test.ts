@@ -130,6 +130,46 @@ describe("InlineSkipList heights and order", () => {
   })
 })
 
+describe("InlineSkipList.insert hint (RocksDB's seq_splice_)", () => {
+  const k = (i: number) => `k${String(i).padStart(6, "0")}`
+
+  it("ascending inserts follow the hint; a key before it, an equal key and a stale hint fall back correctly", () => {
+    const { a, b, node, keys } = pair()
+    for (let i = 10; i < 2000; i += 2) {
+      const h = a.randomHeight()
+      expect(a.insert(node(k(i), 1, h), h)).toBe(true)
+    }
+    // Another writer (another thread's object, a serialized writer) links nodes right
+    // after a's hint: a's next insert must see them (fresh successor loads).
+    for (let i = 2001; i < 2100; i += 2) expect(b.insert(node(k(i), 1, 3), 3)).toBe(true)
+    expect(a.insert(node(k(2050), 1, 2), 2)).toBe(true)
+    expect(a.insert(node(k(2000), 1, 4), 4)).toBe(true) // just after the hint's old successor run
+    expect(a.insert(node(k(12), 1, 1), 1)).toBe(false) // equal internal key, before the hint
+    expect(a.insert(node(k(2050), 1, 1), 1)).toBe(false) // equal internal key at the hint itself
+    expect(a.insert(node(k(2050), 2, 1), 1)).toBe(true) // newer sequence sorts before: fallback
+    expect(a.insert(node(k(5), 1, 5), 5)).toBe(true) // before everything
+    const all = keys(a)
+    expect(all).toEqual([...all].sort())
+    expect(all.length).toBe(995 + 50 + 4)
+    a.checkInvariants()
+  })
+
+  it("random heights, ascending and random keys mixed over two objects keep every level sorted and nested", () => {
+    const { a, b, node, keys } = pair()
+    const rnd = xorshift32(77)
+    const inserted = new Set<string>()
+    for (let i = 0; i < 6000; i++) {
+      const key = i % 3 === 0 ? k(rnd() % 100000) : k(200000 + i)
+      const list = i % 500 < 250 ? a : b
+      const h = list.randomHeight()
+      expect(list.insert(node(key, 1, h), h)).toBe(!inserted.has(key))
+      inserted.add(key)
+    }
+    expect(keys(a)).toEqual([...inserted].sort())
+    expect(a.checkInvariants()[0]).toBe(inserted.size)
+  })
+})
+
 describe("ArenaShard (ConcurrentArena shards)", () => {
   it("two shards hand out disjoint ranges inside the arena and use its last bytes", () => {
     const arena = new Arena(MemTable.make({ writeBufferSize: 64 * 1024 }).handle.buffer)

@@ -4,7 +4,11 @@
  *  - crc32c: MB/s of the slicing-by-8 CRC vs a byte-at-a-time table loop (1 MiB and 100 B inputs).
  *  - append: 100-byte-value single-put WriteBatch records through LogWriter on the node:fs
  *    layer, no sync, vs a raw `fs.writeSync` loop of the same physical bytes.
- *  - sync: `addRecord + sync()` latency p50/p99 vs a raw `writeSync + fdatasyncSync` loop.
+ *  - sync: `addRecord + sync()` latency p50/p99 vs a raw `writeSync + fdatasyncSync` loop, and
+ *    the same through the thread-pool and the dedicated-thread sync placements.
+ *
+ *   pnpm bench:wal [--dir /dev/shm]   (a tmpfs folder makes fdatasync free: what is left of the
+ *                                     sync figures is each placement's hand-off cost)
  *
  * Ours and raw run alternately in the same process, several rounds; medians are reported,
  * because the machine is shared and noisy.
@@ -17,7 +21,8 @@ import { Effect } from "effect"
 import { Crc32c, LogWriter, makeNode, type WritableLogFile } from "../src/index.ts"
 
 const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "Deno" in globalThis ? "deno" : "node"
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wal-bench-"))
+const dirArg = process.argv.indexOf("--dir")
+const dir = fs.mkdtempSync(path.join(dirArg > 0 ? process.argv[dirArg + 1]! : os.tmpdir(), "wal-bench-"))
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]!
@@ -142,15 +147,17 @@ const append = {
 }
 
 // --- append + sync latency -----------------------------------------------------------------
-// Samples alternate between the three contenders so that disk-state drift hits all alike.
+// Samples alternate between the four contenders so that disk-state drift hits all alike.
 const S = 300
-const lat = { ours: [] as number[], raw: [] as number[], threadpool: [] as number[] }
+const lat = { ours: [] as number[], raw: [] as number[], threadpool: [] as number[], thread: [] as number[] }
 {
   const pOurs = path.join(dir, "sync-ours.log")
   const pPool = path.join(dir, "sync-pool.log")
   const pRaw = path.join(dir, "sync-raw.log")
+  const pThread = path.join(dir, "sync-thread.log")
   const ours = new LogWriter(makeNode({ syncOn: "blocking" }).openWritable(pOurs), { logNumber: 1 })
   const pool = new LogWriter(makeNode({ syncOn: "threadpool" }).openWritable(pPool), { logNumber: 1 })
+  const thread = new LogWriter(makeNode({ syncOn: "thread" }).openWritable(pThread), { logNumber: 1 })
   const fd = fs.openSync(pRaw, "w")
   let pos = 0
   const rawSample = (i: number) => {
@@ -169,15 +176,17 @@ const lat = { ours: [] as number[], raw: [] as number[], threadpool: [] as numbe
   }
   for (let i = 0; i < S; i++) {
     // Rotate the order: an fdatasync right after another file's pays for the journal commit.
-    for (let k = 0; k < 3; k++) {
-      const which = (i + k) % 3
+    for (let k = 0; k < 4; k++) {
+      const which = (i + k) % 4
       if (which === 0) rawSample(i)
       else if (which === 1) await writerSample(ours, lat.ours, i)
-      else await writerSample(pool, lat.threadpool, i)
+      else if (which === 2) await writerSample(pool, lat.threadpool, i)
+      else await writerSample(thread, lat.thread, i)
     }
   }
   await ours.close()
   await pool.close()
+  await thread.close()
   fs.closeSync(fd)
 }
 const sync = {
@@ -189,6 +198,8 @@ const sync = {
   ratio_p50_ours_vs_raw: round2(pct(lat.ours, 50) / pct(lat.raw, 50)),
   threadpool_p50_us: round2(pct(lat.threadpool, 50)),
   threadpool_p99_us: round2(pct(lat.threadpool, 99)),
+  thread_p50_us: round2(pct(lat.thread, 50)),
+  thread_p99_us: round2(pct(lat.thread, 99)),
 }
 
 fs.rmSync(dir, { recursive: true, force: true })

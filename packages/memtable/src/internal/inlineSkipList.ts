@@ -83,6 +83,12 @@ export class InlineSkipList {
   // ---- owned by this thread's object: the splice scratch of the current insert
   private readonly prev: Int32Array
   private readonly next: Int32Array
+  /**
+   * `insert`'s hint (RocksDB's `seq_splice_` prev links): hint[i] is the head or a node
+   * linked at level i, and hint[i] sorts at or before hint[i - 1]. Any linked node is a
+   * valid starting point, so the hint stays valid whatever other writers did since.
+   */
+  private readonly hint: Int32Array
 
   constructor(arena: Arena, head: number, heightWord: number, random: RandomSource) {
     this.u8 = arena.u8
@@ -94,6 +100,7 @@ export class InlineSkipList {
     this.random = random
     this.prev = new Int32Array(MAX_POSSIBLE_HEIGHT + 1)
     this.next = new Int32Array(MAX_POSSIBLE_HEIGHT + 1)
+    this.hint = new Int32Array(MAX_POSSIBLE_HEIGHT + 1).fill(head)
   }
 
   /** Height for a new node: 1, then +1 with probability 1/kBranching, up to kMaxHeight. */
@@ -222,6 +229,12 @@ export class InlineSkipList {
   /**
    * Links the allocated, fully written node x of the given height. Single writer only.
    * Returns false, linking nothing, when an entry with the same internal key exists.
+   *
+   * RocksDB's insert hint (`seq_splice_`, pessimistic mode): when x sorts after the
+   * previous insert and before that node's successor, the saved splice still brackets x
+   * at every level x needs and no top-down search runs, so ascending keys cost O(1)
+   * comparisons. Otherwise (random keys) the hint costs one or two comparisons on nodes
+   * still in cache and the splice is computed from the head.
    */
   insert(x: number, height: number): boolean {
     const i32 = this.i32
@@ -236,25 +249,98 @@ export class InlineSkipList {
     const lo = i32[(x >> 2) + 2]! >>> 0
     const prev = this.prev
     const next = this.next
-    // Splice top-down; plain loads are enough for the only writer (see header).
-    let before = this.head
-    for (let level = maxHeight - 1; level >= 0; level--) {
-      for (;;) {
-        const n = i32[(before >> 2) - 1 - level]!
-        if (n === 0 || this.compare(this.u8, ko, kl, hi, lo, n) <= 0) {
-          prev[level] = before
-          next[level] = n
+    const hint = this.hint
+    const head = this.head
+    // Plain loads are enough for the only writer (see header).
+    let hinted = false
+    const h0 = hint[0]!
+    if (h0 === head || this.compareArenaKey(ko, kl, hi, lo, h0) > 0) {
+      // x sorts after hint[0], hence after every hint[i] (hint invariant below). The
+      // hint brackets x at level i when hint[i]'s successor there sorts after x; the
+      // successor is loaded fresh, so nodes another writer linked since are seen.
+      hinted = true
+      for (let level = 0; level < height; level++) {
+        const p = hint[level]!
+        const n = i32[(p >> 2) - 1 - level]!
+        if (n !== 0 && this.compareArenaKey(ko, kl, hi, lo, n) >= 0) {
+          hinted = false
           break
         }
-        before = n
+        prev[level] = p
+        next[level] = n
       }
     }
-    if (next[0] !== 0 && this.compare(this.u8, ko, kl, hi, lo, next[0]!) === 0) return false
+    if (!hinted) {
+      // Splice top-down from the head. A node found to sort after x needs no second
+      // comparison on the next level down (RocksDB's `last_bigger`).
+      let before = head
+      let lastBigger = 0
+      for (let level = maxHeight - 1; level >= 0; level--) {
+        for (;;) {
+          const n = i32[(before >> 2) - 1 - level]!
+          if (n === 0 || n === lastBigger || this.compareArenaKey(ko, kl, hi, lo, n) <= 0) {
+            prev[level] = before
+            next[level] = n
+            lastBigger = n
+            break
+          }
+          before = n
+        }
+      }
+      if (next[0] !== 0 && this.compareArenaKey(ko, kl, hi, lo, next[0]!) === 0) return false
+      // Hint invariant: hint[i] is the head or a node linked at level i, and hint[i]
+      // sorts at or before hint[i - 1]. A top-down splice satisfies both.
+      for (let level = height; level < maxHeight; level++) hint[level] = prev[level]!
+    }
     for (let i = 0; i < height; i++) {
       i32[(x >> 2) - 1 - i] = next[i]!
       Atomics.store(i32, (prev[i]! >> 2) - 1 - i, x)
+      hint[i] = x
     }
     return true
+  }
+
+  /**
+   * `compare` for a search key that is itself a node's key in the arena (4-byte
+   * aligned at `ko`, as every node key is): the common prefix is compared a word at a
+   * time, and the first differing word decides by its lowest differing byte (the words
+   * are little-endian, so the lowest byte is the first in key order).
+   */
+  private compareArenaKey(ko: number, kl: number, hi: number, lo: number, x: number): number {
+    const i32 = this.i32
+    const w = x >> 2
+    const nl = i32[w]!
+    const n = Math.min(kl, nl)
+    let a = ko >> 2
+    let b = w + 4
+    const end = a + (n >> 2)
+    for (; a < end; a++, b++) {
+      const p = i32[a]!
+      const q = i32[b]!
+      if (p !== q) {
+        const d = p ^ q
+        const shift = (31 - Math.clz32(d & -d)) & 24
+        return ((p >>> shift) & 0xff) - ((q >>> shift) & 0xff)
+      }
+    }
+    const rest = n & 3
+    if (rest !== 0) {
+      // Tail bytes: mask the words to the bytes both keys have.
+      const mask = (1 << (rest * 8)) - 1
+      const p = i32[a]! & mask
+      const q = i32[b]! & mask
+      if (p !== q) {
+        const d = p ^ q
+        const shift = (31 - Math.clz32(d & -d)) & 24
+        return ((p >>> shift) & 0xff) - ((q >>> shift) & 0xff)
+      }
+    }
+    if (kl !== nl) return kl - nl
+    const nhi = i32[w + 3]! >>> 0
+    if (hi !== nhi) return hi > nhi ? -1 : 1
+    const nlo = i32[w + 2]! >>> 0
+    if (lo !== nlo) return lo > nlo ? -1 : 1
+    return 0
   }
 
   /**

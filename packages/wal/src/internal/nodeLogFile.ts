@@ -1,25 +1,31 @@
 /**
  * LogFile on `node:fs`: `writeSync` at an explicit position, `fdatasyncSync` (or the
- * threadpool `fdatasync`), `readSync`. Runs unchanged on Node, Bun and Deno.
+ * threadpool `fdatasync`, or a dedicated sync thread), `readSync`. Runs unchanged on Node,
+ * Bun and Deno.
  *
  * Owns: one file descriptor per handle and the handle's write position.
  * Invariants:
  *  1. `position` is the offset of the next byte to write; it only advances by bytes the
  *     OS accepted, so after a short write that then fails it still names the real tail.
  *  2. A closed handle never touches its (possibly reused) descriptor number again.
- * Yields: only inside `datasync`/`fsync` in threadpool mode (the Promise is the lock drop).
+ * Yields: only inside `datasync`/`fsync` in threadpool and thread modes (the Promise is the
+ * lock drop).
  */
 import * as fs from "node:fs"
 import type { LogFileService, ReadableLogFile, WritableLogFile } from "../LogFile.ts"
 import { IOError, ioErrorFrom } from "../WalError.ts"
+import { SyncThread } from "./syncThread.ts"
 
 export interface NodeLogFileOptions {
   /**
    * Where fdatasync/fsync run. "blocking" (default): `fdatasyncSync` on the calling
    * thread; lowest latency for one writer. "threadpool": libuv's `fdatasync`, so the event
-   * loop keeps running (other writers can queue a group) while the disk works.
+   * loop keeps running (other writers can queue a group) while the disk works. "thread": one
+   * dedicated worker thread per service runs the syncs, woken through a SharedArrayBuffer
+   * (Atomics.notify) and answering through Atomics.waitAsync; the event loop keeps running
+   * too, and no libuv job is queued per sync.
    */
-  readonly syncOn?: "blocking" | "threadpool"
+  readonly syncOn?: "blocking" | "threadpool" | "thread"
 }
 
 const promisified = (f: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void, fd: number): Promise<void> =>
@@ -28,14 +34,19 @@ const promisified = (f: (fd: number, cb: (err: NodeJS.ErrnoException | null) => 
 class NodeWritable implements WritableLogFile {
   readonly path: string
   private readonly blocking: boolean
+  private readonly thread: SyncThread | undefined
+  /** This file's id on `thread` (0 without one). */
+  private readonly threadFile: number
   private fd: number
   private position = 0
   private closed = false
 
-  constructor(path: string, fd: number, blocking: boolean) {
+  constructor(path: string, fd: number, blocking: boolean, thread: SyncThread | undefined) {
     this.path = path
     this.fd = fd
     this.blocking = blocking
+    this.thread = thread
+    this.threadFile = thread === undefined ? 0 : thread.register(path)
   }
 
   append(data: Uint8Array, start: number, end: number): void {
@@ -77,6 +88,7 @@ class NodeWritable implements WritableLogFile {
         return Promise.reject(ioErrorFrom(kind, this.path, e))
       }
     }
+    if (this.thread !== undefined) return this.thread.sync(this.threadFile, kind, this.path)
     return promisified(kind === "fdatasync" ? fs.fdatasync : fs.fsync, this.fd).catch((e: unknown) => {
       throw ioErrorFrom(kind, this.path, e)
     })
@@ -85,6 +97,7 @@ class NodeWritable implements WritableLogFile {
   close(): void {
     if (this.closed) return
     this.closed = true
+    this.thread?.release(this.threadFile)
     try {
       fs.closeSync(this.fd)
     } catch {
@@ -155,9 +168,12 @@ const openFd = (path: string, flags: string, operation: string): number => {
 }
 
 export const makeNodeLogFile = (options: NodeLogFileOptions): LogFileService => {
-  const blocking = (options.syncOn ?? "blocking") === "blocking"
+  const syncOn = options.syncOn ?? "blocking"
+  const blocking = syncOn === "blocking"
+  // One sync thread per service, started on the first file's first request.
+  const thread = syncOn === "thread" ? new SyncThread() : undefined
   return {
-    openWritable: (path, opts) => new NodeWritable(path, openFd(path, opts?.reuse ? "r+" : "w", "open for write"), blocking),
+    openWritable: (path, opts) => new NodeWritable(path, openFd(path, opts?.reuse ? "r+" : "w", "open for write"), blocking, thread),
     openReadable: (path) => new NodeReadable(path, openFd(path, "r", "open for read")),
   }
 }
