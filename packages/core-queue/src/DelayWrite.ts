@@ -5,7 +5,7 @@
  *
  *  - a timed delay (`getDelay(bytes) > 0`): a `noSlowdown` leader fails with WriteStall;
  *    otherwise the barrier goes up (`BeginWriteStall`: queued noSlowdown writers fail at
- *    once, later ones fail as they link), the leader sleeps in `kDelayInterval` (1001 µs)
+ *    once, later ones fail as they link), the leader sleeps in `kDelayInterval` (1 ms here)
  *    steps on the Clock, re-checking `needsDelay()` after each, until the delay is over, and
  *    the barrier falls;
  *  - a stop (`isStopped()`): the same, waiting for a stop token to be released (RocksDB's
@@ -28,8 +28,13 @@ import { WriteStall } from "./CoreQueueError.ts"
 import type { WriteControllerImpl } from "./WriteController.ts"
 import type { WriteThreadImpl } from "./WriteThread.ts"
 
-/** RocksDB's `kDelayInterval`: a delayed leader re-checks the controller this often (µs). */
-export const DELAY_INTERVAL_MICROS = 1001
+/**
+ * How often a delayed leader re-checks the controller. RocksDB's `kDelayInterval` is
+ * 1001 µs; Effect's Clock here is read in whole milliseconds (TestClock keeps milliseconds,
+ * and fractional ones break its nanosecond view), so the interval is 1 ms and a delay is
+ * rounded up to whole milliseconds.
+ */
+export const DELAY_INTERVAL_MILLIS = 1
 
 export interface DelayWriteOptions {
   /** The leader's `noSlowdown`: fail with WriteStall instead of waiting. */
@@ -60,16 +65,13 @@ export const delayWrite = (
         if (options.noSlowdown) return yield* new WriteStall({ reason: "Write stall" })
         wt.beginWriteStall()
         options.onStall?.()
-        const start = yield* Effect.clockWith((c) => c.currentTimeNanos)
-        const deadline = start + BigInt(delay) * 1000n
+        const deadline = (yield* Effect.clockWith((c) => c.currentTimeMillis)) + Math.ceil(delay / 1000)
         // YIELD: the leader sleeps with the barrier up; nobody can join meanwhile.
         yield* Effect.gen(function* () {
           while (wc.needsDelay() && !cancelled()) {
-            const now = yield* Effect.clockWith((c) => c.currentTimeNanos)
+            const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
             if (now >= deadline) break
-            const left = deadline - now
-            const step = BigInt(DELAY_INTERVAL_MICROS) * 1000n
-            yield* Effect.sleep(Duration.nanos(left < step ? left : step))
+            yield* Effect.sleep(Duration.millis(Math.min(deadline - now, DELAY_INTERVAL_MILLIS)))
           }
         }).pipe(Effect.ensuring(Effect.sync(() => wt.endWriteStall())))
       }

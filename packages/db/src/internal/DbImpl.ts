@@ -316,7 +316,7 @@ export class DbImpl implements WritePathEnvService {
   /**
    * `DelayWrite` through core-queue's `delayWrite` on the caller's own queue (invariant 7):
    * a timed delay charged with the queue's previous group's bytes and re-checked every
-   * 1001 µs, or a stop until a flush, a compaction, close or a background error. Either way
+   * millisecond, or a stop until a flush, a compaction, close or a background error. Either way
    * the queue's barrier is up, so queued and arriving noSlowdown writers fail at once with
    * WriteStall. YIELDS while delayed or stopped (the caller keeps its queue).
    */

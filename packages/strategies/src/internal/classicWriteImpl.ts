@@ -45,7 +45,6 @@ export interface ParallelInserter {
   insert(batch: WriteBatch, sequence: number, leader: boolean): WriteStatus | Promise<WriteStatus>
 }
 
-
 export class ClassicWriteImpl {
   private readonly env: WritePathEnvService
   readonly wt: WriteThreadImpl
