@@ -51,6 +51,13 @@ export class ClassicWriteImpl {
   private readonly parallel: ParallelInserter | undefined
   /** Size of the last group this queue committed: the adaptive-yield signal. */
   private readonly arrivals = new Arrivals()
+  /**
+   * The first failure of a group whose sequences were allocated (a WAL error, a failed
+   * insert, a throw). Every later group fails with it before allocating: publishing a later
+   * sequence would make the failed group's entries (below it) visible. The engine makes such
+   * a failure fatal too; this holds whatever the env does.
+   */
+  private failed: WriteStatus
   /** Arena room reserved for a parallel group, released by its last finisher. */
   private readonly groupRoom = new WeakMap<WriteGroup, number>()
 
@@ -106,6 +113,7 @@ export class ClassicWriteImpl {
       }
       const pre = env.preprocessWrite(w, wt)
       let status = pre instanceof Promise ? await pre : pre // YIELD 3
+      status ??= this.failed
       wt.enterAsBatchGroupLeader(w, group)
       formed = true
       this.arrivals.formed(group.size)
@@ -168,11 +176,15 @@ export class ClassicWriteImpl {
         // The publication point: after the WAL (and its sync), before any member is released, never after a failure.
         if (status === undefined) env.versions.publish(group.lastSequence)
       }
+      if (status !== undefined) this.failed ??= status
       exit(status)
     } catch (e) {
       if (exited) throw e
       const error = toStatus(e)
-      if (allocated) reportFailedGroup(env, error)
+      if (allocated) {
+        this.failed ??= error
+        reportFailedGroup(env, error)
+      }
       if (!formed) wt.enterAsBatchGroupLeader(w, group)
       exit(error)
     } finally {
@@ -202,8 +214,12 @@ export class ClassicWriteImpl {
       this.env.releaseRoom(this.groupRoom.get(group) ?? 0)
       this.groupRoom.delete(group)
       if (group.status === undefined) this.env.versions.publish(group.lastSequence)
-      else this.env.handleMemTableInsertFailure(group.status)
+      else {
+        this.failed ??= group.status
+        this.env.handleMemTableInsertFailure(group.status)
+      }
     } catch (e) {
+      this.failed ??= toStatus(e)
       group.status ??= toStatus(e)
       reportFailedGroup(this.env, group.status)
     } finally {
