@@ -55,35 +55,42 @@ const threeLevel0Files = async (db: Database): Promise<void> => {
 const stopOptions = { level0FileNumCompactionTrigger: 2, level0SlowdownWritesTrigger: 3, level0StopWritesTrigger: 3 }
 
 describe.each(STRATEGIES)("%s: write stalls", (name) => {
-  it("a level-0 stop holds a put and two prepares; noSlowdown fails at once; compactRange releases all; close returns", async () => {
-    const db = await openWith(name, stopOptions)
-    await threeLevel0Files(db)
-    await expect(db.put("fast", "v", { noSlowdown: true })).rejects.toMatchObject({ _tag: "WriteStall" })
-    const stallsBefore = db.stats().stalls
-    const put = watch(db.put("waits", "for compaction"))
-    while (db.stats().stalls === stallsBefore) await turn()
-    // Two prepares: on the two-queue strategy they lead the second queue and meet the stop
-    // there (its own barrier); elsewhere they queue behind the stalled main-queue leader.
-    const t1 = db.beginTransaction({ name: "t1" })
-    t1.put("p1", "one")
-    const t2 = db.beginTransaction({ name: "t2" })
-    t2.put("p2", "two")
-    const prepares = [watch(t1.prepare()), watch(t2.prepare())]
-    for (let i = 0; i < 20; i++) await turn()
-    // While stopped, a noSlowdown write is turned away by the barrier at once.
-    await expect(db.put("fast2", "v", { noSlowdown: true })).rejects.toMatchObject({ _tag: "WriteStall" })
-    expect(put.settled()).toBe(false)
-    expect(prepares.some((p) => p.settled())).toBe(false)
-    await db.compactRange()
-    await put.promise
-    for (const p of prepares) await p.promise
-    await t1.commit()
-    await t2.commit()
-    expect(td.decode((await db.get("waits"))!)).toBe("for compaction")
-    expect(td.decode((await db.get("p1"))!)).toBe("one")
-    expect(td.decode((await db.get("p2"))!)).toBe("two")
-    expect(await db.get("fast2")).toBeUndefined()
-  })
+  it.each(["the put", "the prepares"])(
+    "a level-0 stop holds a put and two prepares (%s first, each queue's own barrier); noSlowdown fails at once; compactRange releases all",
+    async (first) => {
+      const db = await openWith(name, stopOptions)
+      await threeLevel0Files(db)
+      await expect(db.put("fast", "v", { noSlowdown: true })).rejects.toMatchObject({ _tag: "WriteStall" })
+      const t1 = db.beginTransaction({ name: "t1" })
+      t1.put("p1", "one")
+      const t2 = db.beginTransaction({ name: "t2" })
+      t2.put("p2", "two")
+      const stalled = async <A>(start: () => Promise<A>): Promise<{ readonly settled: () => boolean; readonly promise: Promise<A> }> => {
+        const before = db.stats().stalls
+        const w = watch(start())
+        // On the two-queue strategy prepares lead the second queue and meet the stop there;
+        // elsewhere they queue behind the stalled main-queue leader (no new stall).
+        for (let i = 0; i < 50 && db.stats().stalls === before; i++) await turn()
+        return w
+      }
+      const writes: Array<{ readonly settled: () => boolean; readonly promise: Promise<unknown> }> = []
+      if (first === "the put") writes.push(await stalled(() => db.put("waits", "for compaction")))
+      writes.push(await stalled(() => t1.prepare()), watch(t2.prepare()))
+      if (first === "the prepares") writes.push(await stalled(() => db.put("waits", "for compaction")))
+      for (let i = 0; i < 20; i++) await turn()
+      // While stopped, a noSlowdown write is turned away by the barrier at once.
+      await expect(db.put("fast2", "v", { noSlowdown: true })).rejects.toMatchObject({ _tag: "WriteStall" })
+      expect(writes.some((w) => w.settled())).toBe(false)
+      await db.compactRange()
+      for (const w of writes) await w.promise
+      await t1.commit()
+      await t2.commit()
+      expect(td.decode((await db.get("waits"))!)).toBe("for compaction")
+      expect(td.decode((await db.get("p1"))!)).toBe("one")
+      expect(td.decode((await db.get("p2"))!)).toBe("two")
+      expect(await db.get("fast2")).toBeUndefined()
+    },
+  )
 
   it("close while writers are stopped: every write settles and close returns", async () => {
     const db = await openWith(name, stopOptions)
