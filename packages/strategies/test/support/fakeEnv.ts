@@ -55,15 +55,19 @@ export const STAGES = [
 export type Stage = (typeof STAGES)[number]
 
 export class InjectedFault extends Error {
-  constructor(readonly stage: Stage) {
+  readonly stage: Stage
+  constructor(stage: Stage) {
     super(`injected throw at ${stage}`)
+    this.stage = stage
   }
 }
 
 /** A Sequencer whose allocate/publish can throw (fault injection). */
 class FaultySequencer extends SequencerImpl {
-  constructor(private readonly env: FakeEnv) {
+  private readonly env: FakeEnv
+  constructor(env: FakeEnv) {
     super(0)
+    this.env = env
   }
   override allocate(n: number): number {
     this.env.maybeThrow("allocate")
