@@ -27,6 +27,9 @@ const kMicrosPerRefill = 1000
 /** RocksDB's WriteController default `delayed_write_rate`: 32 MiB/s (DBOptions sanitises 0 to 16 MiB/s). */
 export const DEFAULT_DELAYED_WRITE_RATE = 32 * 1024 * 1024
 
+/** RocksDB's `low_pri_rate_limiter_` rate: 1 MiB/s (`WriteController(..., low_pri_rate_bytes_per_sec = 1 MiB)`). */
+export const DEFAULT_LOW_PRI_WRITE_RATE = 1024 * 1024
+
 /** A held stop, delay or compaction-pressure condition. `release` is idempotent (RAII destructor). */
 export interface WriteControllerToken {
   readonly kind: "stop" | "delay" | "compactionPressure"
@@ -57,6 +60,8 @@ export class WriteControllerImpl {
   private nextRefillTime = 0
   private maxRate = 1
   private rate = 1
+  private lowPriRate = DEFAULT_LOW_PRI_WRITE_RATE
+  private lowPriNextFree = 0
   private changed: { promise: Promise<void>; resolve: () => void } | undefined = undefined
   private readonly nowMicros: () => number
 
@@ -162,6 +167,31 @@ export class WriteControllerImpl {
     this.nextRefillTime += neededDelay
     // At least one refill interval, to keep leaders from spinning on the clock.
     return Math.max(this.nextRefillTime - now, kMicrosPerRefill)
+  }
+
+  /**
+   * The low-priority limiter (`low_pri_rate_limiter()->Request(bytes)`, WRITE-PATH.md 5.7):
+   * microseconds a `lowPri` write of `numBytes` waits before it may enqueue, charged only
+   * while `needSpeedupCompaction()`. Each request takes the next `numBytes / rate` of the
+   * limiter's time line, starting no earlier than now, and waits until its turn starts; so
+   * the bytes admitted over any interval T are at most rate·T plus one request, whatever
+   * the number of writers. 0 = go now.
+   */
+  lowPriDelay(numBytes: number): number {
+    const now = this.nowMicros()
+    const start = Math.max(now, this.lowPriNextFree)
+    this.lowPriNextFree = start + (numBytes / this.lowPriRate) * kMicrosPerSecond
+    return Math.ceil(start - now)
+  }
+
+  get lowPriWriteRate(): number {
+    return this.lowPriRate
+  }
+
+  /** `low_pri_rate_limiter()->SetBytesPerSecond`. */
+  setLowPriWriteRate(bytesPerSecond: number): void {
+    invariant(bytesPerSecond > 0, `low-priority write rate must be positive, got ${bytesPerSecond}`)
+    this.lowPriRate = bytesPerSecond
   }
 
   /**

@@ -1,11 +1,12 @@
 export { type CoreQueueError, WriteStall, writeStall } from "./CoreQueueError.ts"
-export { type DelayWriteOptions, delayWrite } from "./DelayWrite.ts"
+export { DELAY_INTERVAL_MILLIS, type DelayWriteOptions, delayWrite } from "./DelayWrite.ts"
 export { QueueInvariantViolation } from "./internal/assert.ts"
 export { clockMicros } from "./internal/clock.ts"
 export { DEFAULT_MAX_WRITE_BATCH_GROUP_SIZE_BYTES, MAX_SEQUENCE, MIN_PARALLEL_SIZE } from "./internal/constants.ts"
 export { Sequencer, SequencerImpl } from "./Sequencer.ts"
 export {
   DEFAULT_DELAYED_WRITE_RATE,
+  DEFAULT_LOW_PRI_WRITE_RATE,
   WriteController,
   WriteControllerImpl,
   type WriteControllerToken,

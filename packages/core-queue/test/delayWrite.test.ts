@@ -29,30 +29,73 @@ describe("delayWrite", () => {
       wc.getDelayToken(1 * MB)
       const fast = new Writer(smallBatch(), { noSlowdown: true })
       void wt.joinBatchGroup(fast)
-      const fiber = yield* Effect.fork(delayWrite(wt, wc, 10 * MB, { noSlowdown: false }))
+      // 20 kB at 1 MB/s: 20 ms.
+      const fiber = yield* Effect.fork(delayWrite(wt, wc, 20_000, { noSlowdown: false }))
       yield* Effect.yieldNow()
       expect(wt.isStalled).toBe(true)
       expect(fast.state).toBe(STATE_COMPLETED)
       expect(fast.status).toBeInstanceOf(WriteStall)
-      yield* TestClock.adjust(Duration.seconds(9.9))
+      // A noSlowdown writer arriving during the delay fails at once (BeginWriteStall's barrier).
+      const late = new Writer(smallBatch(), { noSlowdown: true })
+      expect(wt.joinBatchGroup(late)).toBeUndefined()
+      expect(late.status).toBeInstanceOf(WriteStall)
+      yield* TestClock.adjust(Duration.millis(19))
       expect(wt.isStalled).toBe(true)
-      yield* TestClock.adjust(Duration.seconds(0.1))
+      yield* TestClock.adjust(Duration.millis(1))
       yield* Fiber.join(fiber)
       expect(wt.isStalled).toBe(false)
-      expect(wt.stats.stallMicros).toBe(10_000_000)
+      expect(wt.stats.stallMicros).toBe(20_000)
     }),
   )
 
-  it.effect("a delay ends early when the last delay token is released", () =>
+  it.effect("a delay ends within one re-check interval (1 ms) of the last delay token's release", () =>
     Effect.gen(function* () {
       const { wt, wc } = yield* setup
       const token = wc.getDelayToken(1 * MB)
-      const fiber = yield* Effect.fork(delayWrite(wt, wc, 10 * MB, { noSlowdown: false }))
-      yield* TestClock.adjust(Duration.seconds(2))
+      const fiber = yield* Effect.fork(delayWrite(wt, wc, 100_000, { noSlowdown: false }))
+      yield* TestClock.adjust(Duration.millis(5))
       token.release()
+      yield* Effect.yieldNow()
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust(Duration.millis(1))
       yield* Fiber.join(fiber)
       expect(wt.isStalled).toBe(false)
-      expect(wt.stats.stallMicros).toBe(2_000_000)
+      expect(wt.stats.stallMicros).toBe(6_000)
+    }),
+  )
+
+  it.effect("the rate holds for groups: leaders charging their previous group's bytes admit at most rate·t + one group", () =>
+    Effect.gen(function* () {
+      // 64 writers per group of 100 B each at 1 MB/s: charging the leader's own batch
+      // would admit 64x the rate (the x64); charging the group holds it.
+      const rate = 1_000_000
+      const wt = yield* WriteThread.make()
+      const wc = yield* WriteController.make(rate)
+      wc.getDelayToken(rate)
+      const groupBytes = 64 * 100
+      let admitted = 0
+      const run = Effect.gen(function* () {
+        for (let g = 0; g < 10; g++) {
+          const leader = new Writer(smallBatch())
+          yield* WriteThread.await(wt.joinBatchGroup(leader))
+          yield* delayWrite(wt, wc, wt.lastBatchGroupSize, { noSlowdown: false })
+          wt.lastBatchGroupSize = groupBytes // what enterAsBatchGroupLeader records for a 64-writer group
+          admitted += groupBytes
+          wt.exitUnbatched(leader)
+        }
+      })
+      const fiber = yield* Effect.fork(run)
+      let elapsedMs = 0
+      while (fiber.unsafePoll() === null) {
+        yield* TestClock.adjust(Duration.millis(2))
+        elapsedMs += 2
+        // Every group but the first was charged: admitted ≤ rate·t + one group (+ one 1 ms refill).
+        expect(admitted).toBeLessThanOrEqual((rate * elapsedMs) / 1000 + groupBytes + rate / 1000)
+      }
+      yield* Fiber.join(fiber)
+      expect(admitted).toBe(10 * groupBytes)
+      // 9 charged groups of 6.4 kB at 1 MB/s: at least 57.6 ms.
+      expect(elapsedMs).toBeGreaterThanOrEqual((9 * groupBytes * 1000) / rate - 2)
     }),
   )
 
@@ -65,9 +108,10 @@ describe("delayWrite", () => {
       yield* Effect.yieldNow()
       expect(wt.isStalled).toBe(true)
       s1.release()
-      yield* Effect.yieldNow()
-      yield* Effect.yieldNow()
+      // Every pending continuation runs (a macrotask turn), so the leader has re-checked.
+      yield* Effect.promise(() => new Promise<void>((r) => setImmediate(r)))
       expect(fiber.unsafePoll()).toBeNull()
+      expect(wt.isStalled).toBe(true)
       s2.release()
       yield* Fiber.join(fiber)
       expect(wt.isStalled).toBe(false)

@@ -340,6 +340,19 @@ export class Database {
     }
   }
 
+  /**
+   * `DB::Resume()`: after a retryable background error (a flush or compaction that failed
+   * with ENOSPC or EIO writing a table) the database is read-only; once the cause is gone,
+   * `resume()` runs the failed flushes again and accepts writes. Rejects with ReadOnlyError
+   * when the error is fatal until reopen (a failed WAL write or sync, a failed memtable
+   * insert, a failed MANIFEST write) or when the flush fails again. Nothing acknowledged is
+   * lost; nothing from a failed write group appears. Resolves at once when writes are open.
+   */
+  resume(): Promise<void> {
+    if (this.impl.isClosed) return Promise.reject(new DbClosed({ operation: "resume" }))
+    return this.impl.resume()
+  }
+
   stats(): DbStats {
     const s = this.impl.stats
     const [p50, p99, max] = this.impl.latencies.percentiles([50, 99, 100])

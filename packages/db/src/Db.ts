@@ -56,6 +56,9 @@ export class Db extends Context.Tag("@writepath/db/Db")<Db, Database>() {
   static readonly compactRange = (options?: { readonly gte?: Bytes; readonly lte?: Bytes }): Effect.Effect<void, unknown, Db> =>
     Effect.flatMap(Db, (db) => attempt(() => db.compactRange(options)))
 
+  /** `DB::Resume()` after a retryable background error (see `Database.resume`). */
+  static readonly resume: Effect.Effect<void, unknown, Db> = Effect.flatMap(Db, (db) => attempt(() => db.resume()))
+
   static readonly get = (key: Bytes): Effect.Effect<Uint8Array | undefined, unknown, Db> =>
     Effect.flatMap(Db, (db) => attempt(() => db.get(key)))
 }

@@ -7,7 +7,9 @@
  *
  * - prepare writes the batch `BeginPrepare ... EndPrepare(name)` to the WAL only
  *   (disableMemtable): with the two-queue strategy it goes through the second
- *   queue and never waits for memtable inserts. It consumes no sequence.
+ *   queue and never waits for memtable inserts. It consumes one sequence per
+ *   record (deliberately, unlike RocksDB: recovery then assigns the same ones), and
+ *   publishes none.
  * - commit writes `Commit(name)` to the WAL and, past the WAL termination point,
  *   the prepared data to the memtable, through the main queue: the data becomes
  *   visible atomically at the commit's sequences. Recovery rebuilds it from the

@@ -130,6 +130,14 @@ const strategyFromFlags = (o: z.output<typeof EngineOptionsSchema>): StrategyNam
       reason: "two_write_queues is not supported with enable_pipelined_write",
     })
   }
+  if (o.enablePipelinedWrite && o.allowConcurrentMemtableWrite) {
+    // The pipelined strategy inserts each memtable group serially; accepting the pair would
+    // silently give a serial memtable stage where RocksDB runs it in parallel.
+    throw new InvalidOptions({
+      field: "enablePipelinedWrite, allowConcurrentMemtableWrite",
+      reason: "the pipelined strategy has no parallel memtable stage; choose one of the two",
+    })
+  }
   if (o.enablePipelinedWrite) return "pipelined"
   if (o.twoWriteQueues) return "two-queue"
   if (o.allowConcurrentMemtableWrite) return "concurrent-memtable"

@@ -4,8 +4,8 @@
  * Guarantee: writes with memtable work use the main queue exactly as Classic (group
  * commit, serial insert, publication before release). WAL-only writes (a transaction's
  * prepare: `BeginPrepare ... EndPrepare(xid)`) use a second queue with its own leaders
- * and groups: they are appended to the same WAL, consume no sequence and publish
- * nothing, so a prepare never waits for a memtable insert and a main-queue group never
+ * and groups: they are appended to the same WAL and consume their sequences (unlike
+ * RocksDB's WriteCommitted prepare; see groupCommit.countGroup) but publish nothing, so a prepare never waits for a memtable insert and a main-queue group never
  * waits for a prepare's fdatasync. A commit (`Commit(xid)` in the WAL, the prepared
  * data in the memtable) and a rollback go through the main queue. The engine keeps
  * lastAllocated (both queues' WAL order) apart from lastPublished (what readers see).

@@ -8,7 +8,7 @@
  * returned Promise is a yield point (a lock drop) and is documented as one there.
  */
 import type { WriteBatch } from "@writepath/batch"
-import type { SequencerImpl, Writer, WriteStatus } from "@writepath/core-queue"
+import type { SequencerImpl, Writer, WriteStatus, WriteThreadImpl } from "@writepath/core-queue"
 import type { MemTable } from "@writepath/memtable"
 import { Context } from "effect"
 import type { EngineOptions } from "./EngineOptions.ts"
@@ -52,10 +52,17 @@ export interface WritePathEnvService {
    * its group: background error, memtable switch, write controller delay or stop.
    * Returns the leader's failure (the background error, WriteStall for noSlowdown) or
    * undefined. YIELDS when it switches the WAL or waits on the controller; the leader
-   * still owns the main queue throughout. `drainMemtableStage` (pipelined) is called
-   * before a memtable switch so no earlier group is still inserting into the old one.
+   * still owns `queue` (the queue it leads) throughout, and a stall raises `queue`'s
+   * barrier (`BeginWriteStall` on the caller's own queue). The delay charges
+   * `queue.lastBatchGroupSize` (RocksDB's `last_batch_group_size_`). `drainMemtableStage`
+   * (pipelined) is called before a memtable switch so no earlier group is still inserting
+   * into the old one. A throw is handled by the strategy like a returned error.
    */
-  preprocessWrite(leader: Writer, drainMemtableStage?: () => Promise<void> | undefined): WriteStatus | Promise<WriteStatus>
+  preprocessWrite(
+    leader: Writer,
+    queue: WriteThreadImpl,
+    drainMemtableStage?: () => Promise<void> | undefined,
+  ): WriteStatus | Promise<WriteStatus>
   /**
    * Reserves `bytes` of the mutable memtable's arena for a group about to be written
    * (its SharedArrayBuffer is fixed in size: a group that did not fit would fail half
@@ -69,9 +76,10 @@ export interface WritePathEnvService {
   /**
    * The WAL-only queue's check (`DelayWrite(0)` on the second queue): the background
    * error, and a full stop of the write controller (timed delays apply only to the main
-   * queue, to avoid throttling twice). YIELDS while stopped.
+   * queue, to avoid throttling twice). YIELDS while stopped, with `queue`'s barrier up
+   * (the WAL-only queue the caller leads, never the main queue).
    */
-  preprocessWalOnlyWrite(leader: Writer): WriteStatus | Promise<WriteStatus>
+  preprocessWalOnlyWrite(leader: Writer, queue: WriteThreadImpl): WriteStatus | Promise<WriteStatus>
   /**
    * Appends one WAL record (the group's merged batch, its header sequence set) and,
    * with `sync`, makes every live WAL durable before resolving. The append itself is
@@ -87,7 +95,15 @@ export interface WritePathEnvService {
    * (a memtable switch), never while a group is inserting.
    */
   mutableMemTable(): MemTable
-  /** A memtable insert failed after the WAL write: fatal, the engine turns read-only (`HandleMemTableInsertFailure`). */
+  /**
+   * A memtable insert failed after the WAL write, or a group failed after its sequences were
+   * allocated: fatal, the engine turns read-only until reopen (`HandleMemTableInsertFailure`).
+   *
+   * The failed-group invariant: entries of a group that did not succeed are never visible
+   * (its last sequence is never published, and neither is any later one: the engine
+   * refuses every later insert and write) and never flushed to a table (the engine never
+   * flushes a memtable after a write-path failure, and `resume` does not clear one).
+   */
   handleMemTableInsertFailure(error: Error): void
 }
 

@@ -76,6 +76,15 @@ describe("parseEngineOptions", () => {
     )
   })
 
+  it("enablePipelinedWrite with allowConcurrentMemtableWrite is InvalidOptions naming both (no parallel pipelined stage)", () => {
+    const e = err(() => parseEngineOptions({ path: "/x", enablePipelinedWrite: true, allowConcurrentMemtableWrite: true }, noEnv))
+    expect(e._tag).toBe("InvalidOptions")
+    expect(e.field).toBe("enablePipelinedWrite, allowConcurrentMemtableWrite")
+    expect(parseEngineOptions({ path: "/x", enablePipelinedWrite: true, allowConcurrentMemtableWrite: false }, noEnv).strategy).toBe(
+      "pipelined",
+    )
+  })
+
   it("takes the strategy from WRITEPATH_STRATEGY when the config names none", () => {
     expect(parseEngineOptions({ path: "/x" }, { WRITEPATH_STRATEGY: "pipelined" }).strategy).toBe("pipelined")
     expect(parseEngineOptions({ path: "/x", strategy: "classic" }, { WRITEPATH_STRATEGY: "pipelined" }).strategy).toBe("classic")

@@ -51,6 +51,13 @@ export class MainQueue {
   /** `newest_memtable_writer_`: the pipelined memtable-writer queue. */
   readonly newestMemtableWriter = new QueueHead()
 
+  /**
+   * `last_batch_group_size_`: bytes of the last group formed on this queue. The next leader
+   * charges them to the WriteController's delay (`delayWrite`), so the delayed-write rate
+   * holds for groups, not just for their leaders' batches.
+   */
+  lastBatchGroupSize = 0
+
   /** `write_stall_dummy_`: while it is the head, nobody may link (§ stall barrier). */
   private readonly writeStallDummy = new Writer(undefined)
   private readonly stallCv = new StallCondition()
@@ -231,6 +238,7 @@ export class MainQueue {
     }
     this.stats.groupsFormed++
     this.stats.groupSize.record(group.size)
+    this.lastBatchGroupSize = size
     return size
   }
 

@@ -17,9 +17,11 @@
  *     MANIFEST record was fsynced), so a reader always finds every acknowledged write.
  *  3. A file numbered at or above the floor of a running job (`minPendingOutput`) may be that
  *     job's unfinished output: obsolete-file deletion keeps it (RocksDB's pending_outputs_).
- *  4. A failed job never retries: its error becomes the background error (read-only
- *     database, as RocksDB treats flush and compaction IO errors), both loops stop, and
- *     every waiter is rejected with it.
+ *  4. A failed job never retries by itself: its error becomes the background error
+ *     (read-only database, as RocksDB treats flush and compaction IO errors), both loops
+ *     stop, and every waiter is rejected with it. The engine's `resume()` clears a
+ *     retryable one and schedules again; the failed memtable is still immutable, so its
+ *     flush simply runs again.
  *  5. Once shutting down, no new job starts (except the shutdown flush close asks for);
  *     `idle()` resolves when the running ones ended.
  * Yields: inside jobs (table building and merging yield every few ms; fsyncs of tables,
@@ -38,6 +40,8 @@ export interface BackgroundHost {
   readonly tables: TableSet
   /** Immutable memtables, oldest first (`PickMemtablesToFlush`). */
   pickMemtablesToFlush(): ReadonlyArray<MemTable>
+  /** False for a memtable that may hold entries of a failed write group: it must never reach a table. */
+  mayFlush(m: MemTable): boolean
   /** The WAL that was current right after `m` stopped taking writes: every WAL below it is in `m` or older. */
   logNumberAfter(m: MemTable): number
   /** User keys in [begin, end) held by memtables older than `m` or by tables (for LevelDB-visible range deletes). */
@@ -157,6 +161,8 @@ export class BackgroundWork {
     if (!this.mayRun(true)) return false
     const mem = this.host.pickMemtablesToFlush()[0]
     if (mem === undefined) return false
+    // The engine stops the background on a write-path failure; this holds whatever happens next.
+    if (!this.host.mayFlush(mem)) throw new Error("a memtable holding entries of a failed write group is never flushed")
     await this.withPendingOutputs(() => this.flush(mem))
     // A new level-0 file may make a compaction due.
     if (this.mayRun(false)) this.compactionLoop.wake()

@@ -10,8 +10,19 @@
  *
  * Invariants:
  *  1. Readers see exactly the writes with sequence <= lastPublished (`versions`).
- *  2. Once `bgError` is set it never clears until reopen: every later write fails with
- *     ReadOnlyError carrying it; reads keep working. A failed fsync is never retried.
+ *  2. While `bgError` is set every write fails with ReadOnlyError carrying it; reads keep
+ *     working. A failed fsync is never retried. It clears only through `resume()`, and only
+ *     when it is retryable: a background flush or compaction failure that left the MANIFEST
+ *     intact (ENOSPC or EIO writing a table). A write-path error (WAL append or sync,
+ *     memtable insert, a group that failed after its sequences were allocated) or a MANIFEST
+ *     failure is fatal until reopen, as in RocksDB.
+ *  6. The failed-group invariant: entries of a group that failed are never visible and never
+ *     flushed. Its sequences are never published; after a write-path failure no insert is
+ *     accepted (`insertInto` refuses), no memtable is flushed (the background stops and
+ *     `resume` refuses), and the memtable that may hold such entries is marked and refused
+ *     by the flush job whatever happens next (`failedGroupMemtables`).
+ *  7. A stalled leader raises the barrier of the queue it leads (`delayWrite` on its own
+ *     WriteThread), never another queue's; it charges the previous group's bytes.
  *  3. The memtable list changes only in `switchMemtable`, run by the main-queue leader
  *     (which owns the queue; pipelined drains its memtable stage first), so no group is
  *     inserting while it changes.
@@ -27,12 +38,14 @@
  */
 import type { WriteBatch } from "@writepath/batch"
 import {
+  delayWrite,
   type SequencerImpl,
   WriteControllerImpl,
   type WriteControllerToken,
   type Writer,
   WriteStall,
   type WriteStatus,
+  type WriteThreadImpl,
 } from "@writepath/core-queue"
 import { compareUserKeys, type GetResult, type MemTable, type MemTableList } from "@writepath/memtable"
 import {
@@ -49,7 +62,7 @@ import {
 } from "@writepath/strategies"
 import type { VersionSet } from "@writepath/version"
 import { type LogFileService, makeNode } from "@writepath/wal"
-import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Scope } from "effect"
 import { DbClosed, InvalidArgument, NotSupported, ReadOnlyError } from "../DbError.ts"
 import { asError } from "./asError.ts"
 import { BackgroundWork } from "./BackgroundWork.ts"
@@ -65,6 +78,15 @@ import type { TableSet } from "./TableSet.ts"
 import { fsyncDir, type SyncDir, type WalSet } from "./WalSet.ts"
 
 export type { RecoveryReport }
+
+/** A one-shot wake-up (Promise.withResolvers is not in Node 20). */
+const signal = (): { readonly promise: Promise<void>; readonly resolve: () => void } => {
+  let resolve!: () => void
+  const promise = new Promise<void>((r) => {
+    resolve = r
+  })
+  return { promise, resolve }
+}
 
 export class DbImpl implements WritePathEnvService {
   readonly options: EngineOptions
@@ -89,8 +111,15 @@ export class DbImpl implements WritePathEnvService {
   private strategy_: WriteStrategyService | undefined
   private readonly scope: Scope.CloseableScope
   private bgError: Error | undefined
+  /** `bgError` may be cleared by `resume()` (invariant 2). */
+  private bgErrorRetryable = false
+  /** Memtables that may hold entries of a failed group: never flushed (invariant 6). */
+  private readonly failedGroupMemtables = new WeakSet<MemTable>()
+  /** Wakes stalled leaders and low-priority sleepers on close or a background error; re-armed after each use. */
+  private stallWake = signal()
   private stopToken: WriteControllerToken | undefined
   private delayToken: WriteControllerToken | undefined
+  private pressureToken: WriteControllerToken | undefined
   /** Per memtable no longer mutable: the WAL that was current right after it (its flush's log number). */
   private readonly logNumberAfter: Map<MemTable, number>
   /** The WALs 2PC keeps alive (invariant 4). */
@@ -99,8 +128,6 @@ export class DbImpl implements WritePathEnvService {
   private unloggedWrites = false
   private closing = false
   private closed = false
-  private wakeClosing: (() => void) | undefined
-  private readonly closingSignal: Promise<void>
   stalls = 0
   stallMicros = 0
   memtableSwitches = 0
@@ -133,9 +160,6 @@ export class DbImpl implements WritePathEnvService {
     for (const [m, log] of init.prepLogsByMemtable) this.prepLogs.markMemtableReference(m, log)
     this.scope = init.scope
     this.controller = new WriteControllerImpl(init.options.delayedWriteRate)
-    this.closingSignal = new Promise((resolve) => {
-      this.wakeClosing = resolve
-    })
     this.background = new BackgroundWork(this.backgroundHost())
     this.compactions = new Compactions(
       {
@@ -235,58 +259,97 @@ export class DbImpl implements WritePathEnvService {
       )
     }
     if (wo.disableWAL && !disableMemtable) this.unloggedWrites = true
+    if (wo.lowPri && this.controller.needSpeedupCompaction() && !batch.hasCommit && !batch.hasRollback) {
+      return this.throttleLowPri(batch, wo).then(() => this.strategy.write(batch, wo, disableMemtable))
+    }
     return this.strategy.write(batch, wo, disableMemtable)
   }
 
+  /**
+   * `ThrottleLowPriWritesIfNeeded` (WRITE-PATH.md 5.7): while compaction is behind (a stop,
+   * a delay or compaction pressure), a `lowPri` write is charged to the controller's
+   * low-priority limiter (1 MiB/s) before it enqueues, so background writers yield to
+   * foreground ones before the global slowdown applies; with `noSlowdown` it fails at once
+   * with "Low priority write stall". 2PC commit and rollback batches are exempt (they
+   * finish work already admitted). YIELDS while it sleeps (it owns no queue).
+   */
+  private async throttleLowPri(batch: WriteBatch, wo: WriteOptions): Promise<void> {
+    if (wo.noSlowdown) throw new WriteStall({ reason: "Low priority write stall" })
+    this.lowPriThrottled++
+    const micros = this.controller.lowPriDelay(batch.byteSize - 12)
+    if (micros <= 0) return
+    const wake = this.stallWake.promise
+    await Promise.race([new Promise((r) => setTimeout(r, Math.ceil(micros / 1000))), wake]) // YIELD
+    if (this.closing) throw new DbClosed({ operation: "write" })
+    if (this.bgError !== undefined) throw new ReadOnlyError({ cause: this.bgError })
+  }
+
+  /** Low-priority writes charged to the low-priority limiter since open. */
+  lowPriThrottled = 0
+
   // ---- WritePathEnv --------------------------------------------------------------------------
 
-  preprocessWrite(leader: Writer, drain?: () => Promise<void> | undefined): WriteStatus | Promise<WriteStatus> {
+  preprocessWrite(leader: Writer, queue: WriteThreadImpl, drain?: () => Promise<void> | undefined): WriteStatus | Promise<WriteStatus> {
     if (this.bgError !== undefined) return new ReadOnlyError({ cause: this.bgError })
     if (this.closing) return new DbClosed({ operation: "write" })
     const mem = this.memtables.mutable
     const needSwitch = !mem.isEmpty() && mem.shouldFlushNow()
     if (!needSwitch && !this.controller.isStopped() && !this.controller.needsDelay()) return undefined
-    return this.preprocessSlow(leader, needSwitch, drain)
+    return this.preprocessSlow(leader, queue, needSwitch, drain)
   }
 
-  private async preprocessSlow(leader: Writer, needSwitch: boolean, drain?: () => Promise<void> | undefined): Promise<WriteStatus> {
+  private async preprocessSlow(
+    leader: Writer,
+    queue: WriteThreadImpl,
+    needSwitch: boolean,
+    drain?: () => Promise<void> | undefined,
+  ): Promise<WriteStatus> {
     if (needSwitch) {
       const d = drain?.()
       if (d !== undefined) await d // YIELD: the memtable stage finishes its groups
       const failed = await this.switchMemtable() // YIELD: old WAL sync
       if (failed !== undefined) return failed
     }
-    return this.delayWrite(leader)
+    return this.delayWrite(leader, queue, true)
   }
 
-  /** `DelayWrite`: stop (wait for a change) or timed delay; noSlowdown writers fail fast. */
-  private async delayWrite(leader: Writer): Promise<WriteStatus> {
-    const delayMicros = this.controller.getDelay(Math.max(1, leader.batch?.byteSize ?? 0))
-    if (delayMicros > 0) {
-      if (leader.noSlowdown) return new WriteStall({ reason: "Write stall" })
+  /**
+   * `DelayWrite` through core-queue's `delayWrite` on the caller's own queue (invariant 7):
+   * a timed delay charged with the queue's previous group's bytes and re-checked every
+   * millisecond, or a stop until a flush, a compaction, close or a background error. Either way
+   * the queue's barrier is up, so queued and arriving noSlowdown writers fail at once with
+   * WriteStall. YIELDS while delayed or stopped (the caller keeps its queue).
+   */
+  private async delayWrite(leader: Writer, queue: WriteThreadImpl, timed: boolean): Promise<WriteStatus> {
+    const t0 = performance.now()
+    let stalled = false
+    const exit = await Effect.runPromiseExit(
+      delayWrite(queue, this.controller, queue.lastBatchGroupSize, {
+        noSlowdown: leader.noSlowdown,
+        timed,
+        cancelled: () => this.closing || this.bgError !== undefined,
+        wake: () => this.stallWake.promise,
+        onStall: () => {
+          stalled = true
+          this.stalls++
+        },
+      }),
+    ) // YIELD
+    if (stalled) this.stallMicros += (performance.now() - t0) * 1000
+    if (Exit.isFailure(exit)) {
       this.stalls++
-      const t0 = performance.now()
-      await Promise.race([new Promise((r) => setTimeout(r, delayMicros / 1000)), this.closingSignal]) // YIELD
-      this.stallMicros += (performance.now() - t0) * 1000
-    }
-    while (this.controller.isStopped() && !this.closing && this.bgError === undefined) {
-      if (leader.noSlowdown) {
-        this.stalls++
-        return new WriteStall({ reason: "Write stall" })
-      }
-      this.stalls++
-      const t0 = performance.now()
-      this.strategy.writeThread.beginWriteStall()
-      try {
-        await Promise.race([this.controller.waitForChange(), this.closingSignal]) // YIELD: until a flush or close
-      } finally {
-        this.strategy.writeThread.endWriteStall()
-        this.stallMicros += (performance.now() - t0) * 1000
-      }
+      return Cause.squash(exit.cause) as Error
     }
     if (this.bgError !== undefined) return new ReadOnlyError({ cause: this.bgError })
     if (this.closing) return new DbClosed({ operation: "write" })
     return undefined
+  }
+
+  /** Wakes every stalled leader and low-priority sleeper (they re-check close and the background error). */
+  private wakeStalled(): void {
+    const w = this.stallWake
+    this.stallWake = signal()
+    w.resolve()
   }
 
   /** Arena bytes reserved by groups that have not finished inserting (see reserveRoom). */
@@ -323,11 +386,12 @@ export class DbImpl implements WritePathEnvService {
     this.reservedRoom -= bytes
   }
 
-  preprocessWalOnlyWrite(leader: Writer): WriteStatus | Promise<WriteStatus> {
+  preprocessWalOnlyWrite(leader: Writer, queue: WriteThreadImpl): WriteStatus | Promise<WriteStatus> {
     if (this.bgError !== undefined) return new ReadOnlyError({ cause: this.bgError })
     if (this.closing) return new DbClosed({ operation: "write" })
     if (!this.controller.isStopped()) return undefined
-    return this.delayWrite(leader)
+    // `DelayWrite(0)` on the WAL-only queue: only stops apply, with this queue's barrier up.
+    return this.delayWrite(leader, queue, false)
   }
 
   writeToWAL(merged: WriteBatch, sync: boolean): WriteStatus | Promise<WriteStatus> {
@@ -335,7 +399,7 @@ export class DbImpl implements WritePathEnvService {
     try {
       this.wals.current.addRecord(merged.data)
     } catch (e) {
-      return this.setBackgroundError(asError(e))
+      return this.failWritePath(asError(e))
     }
     this.stats.walRecords++
     this.stats.walBytes += size
@@ -347,11 +411,16 @@ export class DbImpl implements WritePathEnvService {
         this.stats.walSyncMicros += (performance.now() - t0) * 1000
         return undefined
       },
-      (e: unknown) => this.setBackgroundError(asError(e)),
+      // The group's entries may already be in the mutable memtable (classic inserts while
+      // the sync is in flight): invariant 6.
+      (e: unknown) => this.failWritePath(asError(e)),
     )
   }
 
   insertInto(batch: WriteBatch, sequence: number): WriteStatus {
+    // Invariant 6: after a write-path failure nothing more is inserted (a later group's
+    // publication would expose the failed group's entries below it).
+    if (this.bgError !== undefined && !this.bgErrorRetryable) return new ReadOnlyError({ cause: this.bgError })
     try {
       this.memtables.mutable.insertBatch(batch, sequence)
       return undefined
@@ -365,12 +434,74 @@ export class DbImpl implements WritePathEnvService {
   }
 
   handleMemTableInsertFailure(error: Error): void {
-    this.setBackgroundError(error)
+    this.failWritePath(error)
   }
 
-  private setBackgroundError(e: Error): Error {
-    this.bgError ??= e
+  /**
+   * A write-path failure (WAL append or sync, memtable insert, a group failed after its
+   * sequences were allocated): fatal until reopen, and the mutable memtable, which may hold
+   * the failed group's entries, is never flushed (invariant 6).
+   */
+  private failWritePath(e: Error): Error {
+    this.failedGroupMemtables.add(this.memtables.mutable)
+    return this.setBackgroundError(e, false)
+  }
+
+  private setBackgroundError(e: Error, retryable: boolean): Error {
+    if (this.bgError === undefined) {
+      this.bgError = e
+      this.bgErrorRetryable = retryable
+    } else if (!retryable) {
+      // A fatal error after a retryable one: resume must refuse.
+      this.bgErrorRetryable = false
+    }
+    this.wakeStalled()
     return e
+  }
+
+  /**
+   * Whether a background (flush or compaction) failure may be resumed: an IO error writing a
+   * table (ENOSPC, EIO) leaves the MANIFEST and the memtables intact, so the job can run
+   * again. A MANIFEST failure leaves the VersionSet closed (it cannot tell whether the record
+   * landed): fatal until reopen, as is anything else (corruption, a bug).
+   */
+  private static isRetryableBackgroundError(e: Error): boolean {
+    const tagged = e as { _tag?: string; path?: unknown }
+    if (tagged._tag === "VersionSetClosed") return false
+    if (tagged._tag === "IOError") return !/MANIFEST-\d+$/.test(String(tagged.path))
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === "ENOSPC" || code === "EIO") {
+      return !/MANIFEST-\d+/.test(String((e as NodeJS.ErrnoException).path ?? e.message))
+    }
+    return false
+  }
+
+  /**
+   * `DB::Resume()`: after a retryable background error (invariant 2), once its cause is
+   * gone: clears the error, runs the flushes that failed (the immutable memtables are still
+   * there; tables the failed job left half written are deleted as obsolete) and accepts
+   * writes again. Rejects with ReadOnlyError carrying the error when it is fatal (a WAL or
+   * memtable failure, a MANIFEST failure) or when the flush fails again (the database stays
+   * read-only and resume may be tried again). Resolves at once when there is no error.
+   * YIELDS while the flushes run.
+   */
+  async resume(): Promise<void> {
+    if (this.closing) throw new DbClosed({ operation: "resume" })
+    const err = this.bgError
+    if (err === undefined) return
+    if (!this.bgErrorRetryable) throw new ReadOnlyError({ cause: err })
+    this.bgError = undefined
+    this.bgErrorRetryable = false
+    try {
+      await this.deleteObsoleteFiles() // YIELD: what the failed job left behind
+      await this.background.waitForFlush(this.memtables.immutables) // YIELD: the failed flushes run again
+    } catch (e) {
+      if (this.bgError === undefined) this.setBackgroundError(asError(e), DbImpl.isRetryableBackgroundError(asError(e)))
+      throw new ReadOnlyError({ cause: this.bgError ?? e })
+    }
+    if (this.bgError !== undefined) throw new ReadOnlyError({ cause: this.bgError })
+    this.recalculateWriteStallConditions()
+    this.background.schedule()
   }
 
   /**
@@ -381,6 +512,7 @@ export class DbImpl implements WritePathEnvService {
    * old WAL's sync; appends meanwhile go to the new WAL.
    */
   private async switchMemtable(): Promise<WriteStatus> {
+    if (this.failedGroupMemtables.has(this.memtables.mutable)) return new ReadOnlyError({ cause: this.bgError })
     this.memtableSwitches++
     const old = this.memtables.switchMemTable(newMemTable(this.options, this.versions.lastPublished))
     const newWal = this.wals.current.size === 0 ? undefined : this.versionSet.newFileNumber()
@@ -393,12 +525,16 @@ export class DbImpl implements WritePathEnvService {
     try {
       await switching
     } catch (e) {
-      return this.setBackgroundError(asError(e))
+      return this.setBackgroundError(asError(e), false)
     }
     return undefined
   }
 
-  /** `RecalculateWriteStallConditions` (WRITE-PATH.md 5.4) from immutables and level-0 files. */
+  /**
+   * `RecalculateWriteStallConditions` (WRITE-PATH.md 5.4) from immutables and level-0 files,
+   * plus compaction pressure (level 0 at min(2·trigger, trigger + (slowdown − trigger)/4)
+   * files), which throttles only lowPri writes.
+   */
   private recalculateWriteStallConditions(): void {
     const imm = this.memtables.numImmutable
     const max = this.options.maxWriteBufferNumber
@@ -415,6 +551,17 @@ export class DbImpl implements WritePathEnvService {
     else if (this.delayToken !== undefined) {
       this.delayToken.release()
       this.delayToken = undefined
+    }
+    const trigger = o.level0FileNumCompactionTrigger
+    const pressure =
+      !stop &&
+      !delay &&
+      !o.disableAutoCompactions &&
+      l0 >= Math.min(2 * trigger, trigger + Math.floor((o.level0SlowdownWritesTrigger - trigger) / 4))
+    if (pressure) this.pressureToken ??= this.controller.getCompactionPressureToken()
+    else if (this.pressureToken !== undefined) {
+      this.pressureToken.release()
+      this.pressureToken = undefined
     }
   }
 
@@ -491,6 +638,7 @@ export class DbImpl implements WritePathEnvService {
       versions: db.versionSet,
       tables: db.tables,
       pickMemtablesToFlush: () => db.memtables.pickMemtablesToFlush(),
+      mayFlush: (m: MemTable) => !db.failedGroupMemtables.has(m),
       logNumberAfter: (m: MemTable) => db.logNumberAfter.get(m)!,
       keysOlderThan: (m: MemTable, begin: Uint8Array, end: Uint8Array) => db.keysOlderThan(m, begin, end),
       liveSnapshots: () => db.snapshotList(),
@@ -502,10 +650,8 @@ export class DbImpl implements WritePathEnvService {
       },
       afterVersionChange: () => db.afterVersionChange(),
       compactOnce: () => db.compactions.compactOnce(),
-      setBackgroundError: (e: Error) => {
-        db.setBackgroundError(e)
-        db.wakeClosing?.() // stalled writers wake and fail with the background error
-      },
+      // Stalled writers wake and fail with the background error.
+      setBackgroundError: (e: Error) => db.setBackgroundError(e, DbImpl.isRetryableBackgroundError(e)),
       get backgroundError() {
         return db.bgError
       },
@@ -558,7 +704,7 @@ export class DbImpl implements WritePathEnvService {
         this.stats.walSyncs++
       }
     } catch (e) {
-      throw new ReadOnlyError({ cause: this.setBackgroundError(asError(e)) })
+      throw new ReadOnlyError({ cause: this.failWritePath(asError(e)) })
     }
   }
 
@@ -575,7 +721,7 @@ export class DbImpl implements WritePathEnvService {
       return
     }
     this.closing = true
-    this.wakeClosing?.()
+    this.wakeStalled()
     try {
       await this.strategy.exclusive(async () => {
         await this.background.idle() // YIELD: the running job finishes its step

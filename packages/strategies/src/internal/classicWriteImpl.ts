@@ -27,7 +27,17 @@ import {
 } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import { Arrivals, assignSequences, countGroup, groupRoom, mergeGroup, writerOptions, yieldToArrivals } from "./groupCommit.ts"
+import {
+  Arrivals,
+  assignSequences,
+  countGroup,
+  groupRoom,
+  mergeGroup,
+  reportFailedGroup,
+  toStatus,
+  writerOptions,
+  yieldToArrivals,
+} from "./groupCommit.ts"
 
 /** How members of a parallel group insert their own batch (ConcurrentMemtable). */
 export interface ParallelInserter {
@@ -35,14 +45,19 @@ export interface ParallelInserter {
   insert(batch: WriteBatch, sequence: number, leader: boolean): WriteStatus | Promise<WriteStatus>
 }
 
-const toStatus = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
-
 export class ClassicWriteImpl {
   private readonly env: WritePathEnvService
   readonly wt: WriteThreadImpl
   private readonly parallel: ParallelInserter | undefined
   /** Size of the last group this queue committed: the adaptive-yield signal. */
   private readonly arrivals = new Arrivals()
+  /**
+   * The first failure of a group whose sequences were allocated (a WAL error, a failed
+   * insert, a throw). Every later group fails with it before allocating: publishing a later
+   * sequence would make the failed group's entries (below it) visible. The engine makes such
+   * a failure fatal too; this holds whatever the env does.
+   */
+  private failed: WriteStatus
   /** Arena room reserved for a parallel group, released by its last finisher. */
   private readonly groupRoom = new WeakMap<WriteGroup, number>()
 
@@ -72,80 +87,109 @@ export class ClassicWriteImpl {
     await this.lead(w)
   }
 
+  /**
+   * The leader's part, from becoming GROUP_LEADER to leaving the group. Whatever throws in
+   * between (the env, an invariant, a bug) the leader still leaves its group with that
+   * error, so no follower stays parked: the group is formed if it was not yet, reserved
+   * room is returned, and a group whose sequences were already allocated (its record may
+   * be in the WAL, its entries in the memtable) is reported as a memtable failure, which
+   * makes the engine read-only: it is never published and never resumed.
+   */
   private async lead(w: Writer): Promise<void> {
     const { env, wt } = this
-    if (this.arrivals.othersInFlight) {
-      env.stats.leaderYields++
-      await yieldToArrivals() // YIELD 2
-    }
-    const pre = env.preprocessWrite(w)
-    let status = pre instanceof Promise ? await pre : pre // YIELD 3
     const group = new WriteGroup()
-    wt.enterAsBatchGroupLeader(w, group)
-    this.arrivals.formed(group.size)
-    if (status !== undefined) {
+    let formed = false
+    let exited = false
+    let allocated = false
+    let room = 0
+    const exit = (status: WriteStatus): void => {
+      exited = true
       wt.exitAsBatchGroupLeader(group, status)
-      return
     }
-
-    const { total, hasMerge } = countGroup(group)
-    const room = groupRoom(group, env.mutableMemTable())
-    if (room > 0) {
-      const r = env.reserveRoom(room)
-      const roomStatus = r instanceof Promise ? await r : r // YIELD 3 (a memtable switch)
-      if (roomStatus !== undefined) {
-        wt.exitAsBatchGroupLeader(group, roomStatus)
-        return
+    try {
+      if (this.arrivals.othersInFlight) {
+        env.stats.leaderYields++
+        await yieldToArrivals() // YIELD 2
       }
-    }
-    const first = env.versions.allocate(total)
-    assignSequences(group, first)
-    group.lastSequence = first + total - 1
-    env.stats.groups++
-    env.stats.groupMembers += group.size
+      const pre = env.preprocessWrite(w, wt)
+      let status = pre instanceof Promise ? await pre : pre // YIELD 3
+      status ??= this.failed
+      wt.enterAsBatchGroupLeader(w, group)
+      formed = true
+      this.arrivals.formed(group.size)
+      if (status !== undefined) return exit(status)
 
-    let walSync: Promise<WriteStatus> | undefined
-    if (!w.disableWAL) {
-      const merged = mergeGroup(group)
-      if (merged !== undefined) {
-        merged.sequence = first
-        const r = env.writeToWAL(merged, w.sync)
-        if (r instanceof Promise) walSync = r
-        else status = r
+      const { total, hasMerge } = countGroup(group)
+      const need = groupRoom(group, env.mutableMemTable())
+      if (need > 0) {
+        const r = env.reserveRoom(need)
+        const roomStatus = r instanceof Promise ? await r : r // YIELD 3 (a memtable switch)
+        if (roomStatus !== undefined) return exit(roomStatus)
+        room = need
       }
-    }
-    const parallel = this.parallel !== undefined && group.size > 1 && !hasMerge
-    if (walSync !== undefined && (parallel || status !== undefined)) {
-      status = await walSync // YIELD 4
-      walSync = undefined
-    }
-    if (status !== undefined) env.releaseRoom(room)
-    if (status === undefined) {
-      if (parallel) {
+      const first = env.versions.allocate(total)
+      allocated = true
+      assignSequences(group, first)
+      group.lastSequence = first + total - 1
+      env.stats.groups++
+      env.stats.groupMembers += group.size
+
+      let walSync: Promise<WriteStatus> | undefined
+      if (!w.disableWAL) {
+        const merged = mergeGroup(group)
+        if (merged !== undefined) {
+          merged.sequence = first
+          const r = env.writeToWAL(merged, w.sync)
+          if (r instanceof Promise) walSync = r
+          else status = r
+        }
+      }
+      const parallel = this.parallel !== undefined && group.size > 1 && !hasMerge
+      if (walSync !== undefined && (parallel || status !== undefined)) {
+        status = await walSync // YIELD 4
+        walSync = undefined
+      }
+      if (status === undefined && parallel) {
         env.stats.parallelGroups++
         this.groupRoom.set(group, room)
+        room = 0 // the last finisher returns it
+        exited = true // from here the last finisher exits the group
         wt.launchParallelMemTableWriters(group)
         await this.parallelMember(w, true)
         return
       }
-      // Serial insert while the WAL's fdatasync is in flight on the thread pool: the record
-      // is already appended, the entries stay invisible until publication, and publication
-      // waits for the sync. A failed sync never publishes (and turns the engine read-only),
-      // so nothing unsynced becomes visible; only the insert's CPU leaves the critical path.
-      let insertStatus: WriteStatus
-      group.forEach((m) => {
-        if (insertStatus === undefined && m.shouldWriteToMemtable()) insertStatus = env.insertInto(m.batch!, m.sequence)
-      })
-      env.releaseRoom(room)
-      if (walSync !== undefined) status = await walSync // YIELD 4
-      if (status === undefined && insertStatus !== undefined) {
-        status = insertStatus
-        env.handleMemTableInsertFailure(insertStatus)
+      if (status === undefined) {
+        // Serial insert while the WAL's fdatasync is in flight on the thread pool: the record
+        // is already appended, the entries stay invisible until publication, and publication
+        // waits for the sync. A failed sync never publishes and is fatal for the engine (the
+        // entries of a failed group must never become visible nor reach a table: the engine
+        // refuses every later insert and flush, and `resume` refuses a write-path error).
+        let insertStatus: WriteStatus
+        group.forEach((m) => {
+          if (insertStatus === undefined && m.shouldWriteToMemtable()) insertStatus = env.insertInto(m.batch!, m.sequence)
+        })
+        if (walSync !== undefined) status = await walSync // YIELD 4
+        if (status === undefined && insertStatus !== undefined) {
+          status = insertStatus
+          env.handleMemTableInsertFailure(insertStatus)
+        }
+        // The publication point: after the WAL (and its sync), before any member is released, never after a failure.
+        if (status === undefined) env.versions.publish(group.lastSequence)
       }
-      // The publication point: after the WAL (and its sync), before any member is released, never after a failure.
-      if (status === undefined) env.versions.publish(group.lastSequence)
+      if (status !== undefined) this.failed ??= status
+      exit(status)
+    } catch (e) {
+      if (exited) throw e
+      const error = toStatus(e)
+      if (allocated) {
+        this.failed ??= error
+        reportFailedGroup(env, error)
+      }
+      if (!formed) wt.enterAsBatchGroupLeader(w, group)
+      exit(error)
+    } finally {
+      if (room > 0) env.releaseRoom(room)
     }
-    wt.exitAsBatchGroupLeader(group, status)
   }
 
   /** A member (the leader included) inserting its own batch in a parallel group; the last finisher publishes and exits. */
@@ -164,12 +208,23 @@ export class ClassicWriteImpl {
       await last // YIELD 5
       return
     }
+    // The last finisher exits the group whatever throws here (see lead).
     const group = w.writeGroup!
-    this.env.releaseRoom(this.groupRoom.get(group) ?? 0)
-    this.groupRoom.delete(group)
-    if (group.status === undefined) this.env.versions.publish(group.lastSequence)
-    else this.env.handleMemTableInsertFailure(group.status)
-    if (w === group.leader) wt.exitAsBatchGroupLeader(group, group.status)
-    else wt.exitAsBatchGroupFollower(w)
+    try {
+      this.env.releaseRoom(this.groupRoom.get(group) ?? 0)
+      this.groupRoom.delete(group)
+      if (group.status === undefined) this.env.versions.publish(group.lastSequence)
+      else {
+        this.failed ??= group.status
+        this.env.handleMemTableInsertFailure(group.status)
+      }
+    } catch (e) {
+      this.failed ??= toStatus(e)
+      group.status ??= toStatus(e)
+      reportFailedGroup(this.env, group.status)
+    } finally {
+      if (w === group.leader) wt.exitAsBatchGroupLeader(group, group.status)
+      else wt.exitAsBatchGroupFollower(w)
+    }
   }
 }

@@ -6,6 +6,7 @@ import { WriteBatch } from "@writepath/batch"
 import type { WriteGroup, Writer, WriterOptions } from "@writepath/core-queue"
 import type { MemTable } from "@writepath/memtable"
 import type { WriteOptions } from "../EngineOptions.ts"
+import type { WritePathEnvService } from "../WritePathEnv.ts"
 
 /**
  * One batch for the WAL from the members that pass their callback and write the WAL
@@ -71,6 +72,23 @@ export const groupRoom = (group: WriteGroup, mem: MemTable): number => {
  */
 export const groupCapFor = (maxWriteBatchGroupSizeBytes: number, writeBufferSize: number): number =>
   Math.min(maxWriteBatchGroupSizeBytes, Math.max(4096, Math.floor(writeBufferSize / 8)))
+
+export const toStatus = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)))
+
+/**
+ * A group that failed after its sequences were allocated (its record may be in the WAL, some
+ * of its entries in the memtable): reported to the engine as a memtable failure, which is
+ * fatal (read-only until reopen), so those entries are never published, never flushed and
+ * never resumed over. A throw from the report itself is swallowed: the leader is already
+ * failing its group with the first error.
+ */
+export const reportFailedGroup = (env: WritePathEnvService, error: Error): void => {
+  try {
+    env.handleMemTableInsertFailure(error)
+  } catch {
+    // the group fails with `error` regardless
+  }
+}
 
 /** Gives each member its first sequence, in group order, from `first` (see countGroup). */
 export const assignSequences = (group: WriteGroup, first: number): void => {

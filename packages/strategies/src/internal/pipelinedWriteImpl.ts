@@ -22,13 +22,28 @@ import {
 } from "@writepath/core-queue"
 import type { WriteOptions } from "../EngineOptions.ts"
 import type { WritePathEnvService } from "../WritePathEnv.ts"
-import { Arrivals, assignSequences, countGroup, groupRoom, mergeGroup, writerOptions, yieldToArrivals } from "./groupCommit.ts"
+import {
+  Arrivals,
+  assignSequences,
+  countGroup,
+  groupRoom,
+  mergeGroup,
+  reportFailedGroup,
+  toStatus,
+  writerOptions,
+  yieldToArrivals,
+} from "./groupCommit.ts"
 
 export class PipelinedWriteImpl {
   private readonly env: WritePathEnvService
   readonly wt: WriteThreadImpl
   private readonly arrivals = new Arrivals()
   private readonly drain: () => Promise<void> | undefined
+  /**
+   * The first failure of a group whose sequences were allocated (a WAL error, a failed
+   * insert, a throw): every later memtable group fails with it, unpublished.
+   */
+  private failed: WriteStatus
 
   constructor(env: WritePathEnvService, wt: WriteThreadImpl) {
     this.env = env
@@ -42,67 +57,109 @@ export class PipelinedWriteImpl {
 
   /** @internal Called through `Arrivals.run`. */
   async writeImpl(w: Writer): Promise<void> {
-    const { env, wt } = this
-    const joined = wt.joinBatchGroup(w)
+    const joined = this.wt.joinBatchGroup(w)
     if (joined !== undefined) await joined // YIELD 1
+    if (w.state === STATE_GROUP_LEADER) await this.leadWalStage(w)
+    if (w.state === STATE_MEMTABLE_WRITER_LEADER) this.leadMemtableStage(w)
+    if (w.state !== STATE_COMPLETED) throw new Error(`pipelined writer ended as ${stateName(w.state)}`)
+  }
 
-    if (w.state === STATE_GROUP_LEADER) {
+  /**
+   * The WAL leader, from GROUP_LEADER to its pipelined exit. Whatever throws in between, it
+   * leaves its group with that error (forming it first if needed), so no follower stays
+   * parked; a group whose sequences were allocated is reported as a failed group (fatal).
+   */
+  private async leadWalStage(w: Writer): Promise<void> {
+    const { env, wt } = this
+    const group = new WriteGroup()
+    let formed = false
+    let exited = false
+    let allocated = false
+    let room = 0
+    const exit = async (status: WriteStatus): Promise<void> => {
+      exited = true
+      if (status !== undefined && room > 0) {
+        // Members that will not reach the memtable stage give their room back now; the others after their insert.
+        env.releaseRoom(room)
+        room = 0
+      }
+      const exited_ = wt.exitAsBatchGroupLeader(group, status)
+      if (exited_ !== undefined) await exited_ // YIELD 4
+    }
+    try {
       if (this.arrivals.othersInFlight) {
         env.stats.leaderYields++
         await yieldToArrivals() // YIELD 2
       }
-      const pre = env.preprocessWrite(w, this.drain)
+      const pre = env.preprocessWrite(w, wt, this.drain)
       let status: WriteStatus = pre instanceof Promise ? await pre : pre // YIELD 2
-      const group = new WriteGroup()
       wt.enterAsBatchGroupLeader(w, group)
+      formed = true
       this.arrivals.formed(group.size)
-      if (status === undefined) {
-        const { total } = countGroup(group)
-        const room = groupRoom(group, env.mutableMemTable())
-        if (room > 0) {
-          const r = env.reserveRoom(room, this.drain)
-          status = r instanceof Promise ? await r : r // YIELD 2 (a memtable switch)
-        }
-        if (status !== undefined) {
-          const exited = wt.exitAsBatchGroupLeader(group, status)
-          if (exited !== undefined) await exited
-          return
-        }
-        // Sequences handed out by the WAL stage run ahead of publication (`UpdateLastSequence`).
-        const first = env.versions.allocate(total)
-        assignSequences(group, first)
-        env.stats.groups++
-        env.stats.groupMembers += group.size
-        if (!w.disableWAL) {
-          const merged = mergeGroup(group)
-          if (merged !== undefined) {
-            merged.sequence = first
-            const r = env.writeToWAL(merged, w.sync)
-            status = r instanceof Promise ? await r : r // YIELD 3
-          }
-        }
-        // Members that will not reach the memtable stage give their room back now; the others after their insert.
-        if (status !== undefined) env.releaseRoom(room)
+      if (status !== undefined) return await exit(status)
+      const { total } = countGroup(group)
+      const need = groupRoom(group, env.mutableMemTable())
+      if (need > 0) {
+        const r = env.reserveRoom(need, this.drain)
+        status = r instanceof Promise ? await r : r // YIELD 2 (a memtable switch)
+        if (status !== undefined) return await exit(status)
+        room = need
       }
-      const exited = wt.exitAsBatchGroupLeader(group, status)
-      if (exited !== undefined) await exited // YIELD 4
+      // Sequences handed out by the WAL stage run ahead of publication (`UpdateLastSequence`).
+      const first = env.versions.allocate(total)
+      allocated = true
+      assignSequences(group, first)
+      env.stats.groups++
+      env.stats.groupMembers += group.size
+      if (!w.disableWAL) {
+        const merged = mergeGroup(group)
+        if (merged !== undefined) {
+          merged.sequence = first
+          const r = env.writeToWAL(merged, w.sync)
+          status = r instanceof Promise ? await r : r // YIELD 3
+        }
+      }
+      if (status !== undefined) this.failed ??= status
+      await exit(status)
+    } catch (e) {
+      if (exited) throw e
+      const error = toStatus(e)
+      if (allocated) {
+        this.failed ??= error
+        reportFailedGroup(env, error)
+      }
+      if (!formed) wt.enterAsBatchGroupLeader(w, group)
+      await exit(error)
     }
+  }
 
-    if (w.state === STATE_MEMTABLE_WRITER_LEADER) {
-      const group = new WriteGroup()
-      wt.enterAsMemTableWriter(w, group)
-      let status: WriteStatus
+  /**
+   * The memtable-writer leader: inserts its group serially, publishes, exits. A group whose
+   * sequences follow those of a failed group fails with that error without inserting: its
+   * publication would make the failed group's entries (below it) visible. Whatever throws,
+   * the group exits with the error.
+   */
+  private leadMemtableStage(w: Writer): void {
+    const { env, wt } = this
+    const group = new WriteGroup()
+    wt.enterAsMemTableWriter(w, group)
+    let status: WriteStatus = this.failed
+    try {
       group.forEach((m) => {
         if (!m.shouldWriteToMemtable()) return
         if (status === undefined) status = env.insertInto(m.batch!, m.sequence)
         env.releaseRoom(env.mutableMemTable().maxArenaBytesFor(m.batch!))
       })
-      group.status = status
       // Memtable groups publish strictly in WAL order: this queue is FIFO and one group runs at a time.
       if (status === undefined) env.versions.publish(group.lastSequence)
-      else env.handleMemTableInsertFailure(status)
+      else if (status !== this.failed) env.handleMemTableInsertFailure(status)
+    } catch (e) {
+      status ??= toStatus(e)
+      reportFailedGroup(env, status)
+    } finally {
+      if (status !== undefined) this.failed ??= status
+      group.status = status
       wt.exitAsMemTableWriter(w, group)
     }
-    if (w.state !== STATE_COMPLETED) throw new Error(`pipelined writer ended as ${stateName(w.state)}`)
   }
 }
