@@ -265,6 +265,13 @@ export class SharedWriteThread extends SharedParallel {
     return statusOf(this.stateWord(slot))
   }
 
+  /** Slots owned by a write in flight or awaiting reclaim, over all threads. */
+  slotsInUse(): number {
+    let n = 0
+    for (let slot = 1; slot <= this.slotCount; slot++) if (this.load(slot, S_OWNER) !== 0) n++
+    return n
+  }
+
   /** Groups formed so far, over all threads. */
   get groupsFormed(): number {
     return Atomics.load(this.i32, H_GROUPS)

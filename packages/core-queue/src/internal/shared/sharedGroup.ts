@@ -18,7 +18,6 @@ import {
   G_SIZE,
   G_STATUS,
   H_GROUPS,
-  H_NEWEST,
   H64_LAST_ALLOCATED,
   H64_LAST_PUBLISHED,
   NONE,
@@ -145,7 +144,7 @@ export class SharedGroup extends SharedLinks {
       this.store(rb, S_LINK_OLDER, we)
       this.store(re, S_LINK_NEWER, NONE)
       this.store(we, S_LINK_NEWER, rb)
-      if (Atomics.compareExchange(this.i32, H_NEWEST, w, re) !== w) {
+      if (this.casNewest(w, re) !== w) {
         // Writers linked after the snapshot: the first of them still points at the snapshot.
         let x = this.newest
         while (this.load(x, S_LINK_OLDER) !== newestWriter) x = this.load(x, S_LINK_OLDER)
@@ -221,6 +220,26 @@ export class SharedGroup extends SharedLinks {
 
   sequenceOf(slot: number): number {
     return (this.load(slot, S_SEQ_HI) * TWO_32 + (this.load(slot, S_SEQ_LO) >>> 0)) as number
+  }
+
+  /** `w->write_group`: the leader slot of the group `slot` is in, NONE while queued. */
+  leaderOf(slot: number): number {
+    return this.load(slot, S_GROUP)
+  }
+
+  /** Records in a writer's batch (the sequences it consumes). */
+  batchCountOf(slot: number): number {
+    return this.load(slot, S_BATCH_COUNT)
+  }
+
+  /** A group's first sequence (its leader's), once allocated. */
+  firstSequenceOf(group: SharedGroupView): number {
+    return this.sequenceOf(group.leader)
+  }
+
+  /** A group's last sequence, once allocated (first - 1 if every batch is empty). */
+  lastSequenceOf(group: SharedGroupView): number {
+    return this.sequenceOf(group.lastWriter) + this.load(group.lastWriter, S_BATCH_COUNT) - 1
   }
 
   get lastAllocated(): number {

@@ -160,6 +160,14 @@ export class SharedLinks {
 
   // ---- linking --------------------------------------------------------------------------------
 
+  /**
+   * Every CAS on H_NEWEST goes through here (LinkOne, the r_list graft, the handoff, the
+   * stall dummy): one seam where a test can run another thread's step right before it.
+   */
+  protected casNewest(expected: number, value: number): number {
+    return Atomics.compareExchange(this.i32, H_NEWEST, expected, value)
+  }
+
   /** Complete our own, not yet linked slot (stall or poison): it was never in the queue. */
   private refuse(slot: number, status: number): false {
     this.setState(slot, STATE_COMPLETED, status)
@@ -189,7 +197,7 @@ export class SharedLinks {
       }
       // Published by the CAS below: the leader that loads H_NEWEST sees link_older.
       this.store(slot, S_LINK_OLDER, head)
-      if (Atomics.compareExchange(this.i32, H_NEWEST, head, slot) === head) return head === EMPTY
+      if (this.casNewest(head, slot) === head) return head === EMPTY
     }
   }
 
@@ -229,7 +237,7 @@ export class SharedLinks {
   handOff(last: number): number {
     let dead = NONE
     for (;;) {
-      if (Atomics.compareExchange(this.i32, H_NEWEST, last, EMPTY) === last) {
+      if (this.casNewest(last, EMPTY) === last) {
         if (dead !== NONE) this.freeIfOrphan(dead)
         return NONE
       }
@@ -264,7 +272,7 @@ export class SharedLinks {
       const head = this.newest
       if (head === POISONED) return
       this.store(dummy, S_LINK_OLDER, head)
-      if (Atomics.compareExchange(this.i32, H_NEWEST, head, dummy) === head) break
+      if (this.casNewest(head, dummy) === head) break
     }
     // Nobody links while the dummy is the head, and only the caller (the owner) edits links.
     let prev = dummy
