@@ -5,13 +5,13 @@
  */
 import {
   SHARED_STATUS_OK,
+  type SharedGroupView,
+  type SharedWriterOptions,
+  type SharedWriteThread,
   STATE_COMPLETED,
   STATE_GROUP_LEADER,
   STATE_PARALLEL_MEMTABLE_CALLER,
   STATE_PARALLEL_MEMTABLE_WRITER,
-  type SharedGroupView,
-  type SharedWriterOptions,
-  type SharedWriteThread,
 } from "../../src/index.ts"
 import { batchFor, type FakeViews, keyOf } from "./sharedFakes.ts"
 

@@ -57,7 +57,13 @@ export class FakeViews {
   }
 
   /** Append a group record; `members` are (key, record count, length, sequence). */
-  appendWal(first: number, count: number, bytes: number, leaderSlot: number, members: ReadonlyArray<readonly [number, number, number, number]>): void {
+  appendWal(
+    first: number,
+    count: number,
+    bytes: number,
+    leaderSlot: number,
+    members: ReadonlyArray<readonly [number, number, number, number]>,
+  ): void {
     const at = Atomics.load(this.wal, 0) + 1
     const w = this.wal
     Atomics.store(w, at, first)
@@ -91,11 +97,21 @@ export class FakeViews {
 
   ackOf(key: number): { readonly count: number; readonly status: number; readonly sequence: number } {
     const a = this.acks
-    return { count: Atomics.load(a, key * ACK_WORDS), status: Atomics.load(a, key * ACK_WORDS + 1), sequence: Atomics.load(a, key * ACK_WORDS + 2) }
+    return {
+      count: Atomics.load(a, key * ACK_WORDS),
+      status: Atomics.load(a, key * ACK_WORDS + 1),
+      sequence: Atomics.load(a, key * ACK_WORDS + 2),
+    }
   }
 
   /** The WAL's group records, in append order. */
-  walRecords(): Array<{ first: number; count: number; bytes: number; leaderSlot: number; members: Array<{ key: number; count: number; length: number; sequence: number }> }> {
+  walRecords(): Array<{
+    first: number
+    count: number
+    bytes: number
+    leaderSlot: number
+    members: Array<{ key: number; count: number; length: number; sequence: number }>
+  }> {
     const out = []
     const w = this.wal
     const end = Atomics.load(w, 0)

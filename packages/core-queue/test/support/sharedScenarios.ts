@@ -4,8 +4,9 @@
  * on any violation. vitest (Node) and the conformance suites (Bun, Deno, Node) run the
  * same functions.
  */
-import { spawnModuleWorker, StartGate } from "@writepath/memtable"
+
 import type { Worker } from "node:worker_threads"
+import { StartGate, spawnModuleWorker } from "@writepath/memtable"
 import {
   SHARED_STATUS_OK,
   SHARED_STATUS_POISONED,
@@ -133,7 +134,8 @@ export const verifyHistory = (c: Cluster, keys: ReadonlyArray<number>): { groups
       seen.add(m.key)
       check(m.sequence === next, `key ${m.key} at sequence ${m.sequence}, expected ${next}`)
       check(v.ackOf(m.key).sequence === m.sequence, `key ${m.key} told sequence ${v.ackOf(m.key).sequence}, WAL has ${m.sequence}`)
-      for (let s = 0; s < m.count; s++) check(v.mem[m.sequence + s] === m.key, `memtable at ${m.sequence + s} holds ${v.mem[m.sequence + s]}, expected ${m.key}`)
+      for (let s = 0; s < m.count; s++)
+        check(v.mem[m.sequence + s] === m.key, `memtable at ${m.sequence + s} holds ${v.mem[m.sequence + s]}, expected ${m.key}`)
       next += m.count
       bytes += m.length
       if (i === 0) continue

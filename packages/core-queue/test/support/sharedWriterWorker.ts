@@ -14,7 +14,7 @@
  * threads begin together.
  */
 import { parentPort, workerData } from "node:worker_threads"
-import { STATE_GROUP_LEADER, SharedWriteThread, type SharedWriteThreadBuffer, type WaitMode } from "../../src/index.ts"
+import { SharedWriteThread, type SharedWriteThreadBuffer, STATE_GROUP_LEADER, type WaitMode } from "../../src/index.ts"
 import { sharedWrite, writeFor } from "./sharedDriver.ts"
 import { batchFor, FakeViews, type SharedFakes } from "./sharedFakes.ts"
 

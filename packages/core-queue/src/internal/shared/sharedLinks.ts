@@ -149,7 +149,7 @@ export class SharedLinks {
   releaseSlot(slot: number): void {
     this.store(slot, S_LINKING, 0)
     const was = Atomics.compareExchange(this.i32, slotWord(slot, S_OWNER), this.token, OWNER_FREE)
-    invariant(was === this.token, `releaseSlot: slot ${slot} is owned by ${was}, not by this thread (${this.token})`)
+    if (was !== this.token) invariant(false, `releaseSlot: slot ${slot} is owned by ${was}, not by this thread (${this.token})`)
   }
 
   /** Free a dead thread's slot once it is out of the queue (whoever unlinks it first wins the CAS). */
