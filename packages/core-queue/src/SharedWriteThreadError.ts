@@ -48,7 +48,20 @@ export class BlockingWaitWithConcurrentWriters extends Data.TaggedError("Blockin
   }
 }
 
+/**
+ * This thread was declared dead (markThreadDead) but is still running: a terminated
+ * worker's last steps. It stops before touching a slot it no longer owns.
+ */
+export class ThreadDeclaredDead extends Data.TaggedError("ThreadDeclaredDead")<{
+  readonly token: number
+}> {
+  override get message(): string {
+    return `Aborted: thread ${this.token} was declared dead`
+  }
+}
+
 export type SharedWriteThreadError =
+  | ThreadDeclaredDead
   | InvalidSharedWriteThreadOptions
   | WriterSlotsExhausted
   | SharedBatchTooLarge

@@ -14,6 +14,8 @@ import {
   type SharedWriteThreadBuffer,
   type WaitMode,
 } from "../../src/index.ts"
+import { S_LINK_NEWER, S_LINK_OLDER, S_LINKING, S_OWNER, stateOf } from "../../src/internal/shared/layout.ts"
+import { stateName } from "../../src/WriterState.ts"
 import { lead, sharedWrite, writeFor } from "./sharedDriver.ts"
 import { batchFor, FakeViews, makeFakes, type SharedFakes } from "./sharedFakes.ts"
 import type { WorkerJob } from "./sharedWriterWorker.ts"
@@ -93,7 +95,7 @@ export const awaitProgress = async <A>(c: Cluster, done: Promise<A>, totalKeys: 
         last = acked
         quietSince = Date.now()
       } else if (Date.now() - quietSince > stallMs) {
-        reject(new Error(`no write acknowledged for ${stallMs} ms (${acked}/${totalKeys} acked, head ${c.owner.newest}): lost wake-up?`))
+        reject(new Error(`no write acknowledged for ${stallMs} ms (${acked}/${totalKeys} acked): lost wake-up?\n${describeQueue(c.owner)}`))
       }
     }, 1000)
   })
@@ -102,6 +104,16 @@ export const awaitProgress = async <A>(c: Cluster, done: Promise<A>, totalKeys: 
   } finally {
     clearInterval(timer)
   }
+}
+
+/** The queue from its head down, and every slot in use: what a wedge looks like. */
+export const describeQueue = (wt: SharedWriteThread): string => {
+  const row = (slot: number): string =>
+    `slot ${slot}: owner ${wt.load(slot, S_OWNER)} state ${stateName(stateOf(wt.stateWord(slot)))} status ${wt.statusOf(slot)} ` +
+    `linking ${wt.load(slot, S_LINKING)} older ${wt.load(slot, S_LINK_OLDER)} newer ${wt.load(slot, S_LINK_NEWER)} group ${wt.leaderOf(slot)}`
+  const lines = [`head ${wt.newest}, poison ${wt.poisonReason}, published ${wt.lastPublished}, allocated ${wt.lastAllocated}`]
+  for (let slot = 1; slot <= wt.slotCount; slot++) if (wt.load(slot, S_OWNER) !== 0) lines.push(row(slot))
+  return lines.join("\n")
 }
 
 const groupCap = (leaderBytes: number): number =>

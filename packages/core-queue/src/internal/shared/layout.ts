@@ -3,7 +3,8 @@
  * describes the protocol). Every hot word sits on its own 128-byte line: two threads
  * CAS-ing words on one line run 3-4x slower than on separate lines (false sharing).
  *
- *   bytes 0 .. 1023         header: 8 lines of 128 B (one word each, see H_*)
+ *   bytes 0 .. 5119         header: 8 lines of 128 B (one word each, see H_*), then
+ *                           the dead-thread bitmap (4 KiB)
  *   then slotCount + 1      writer slots, 128 B each; slot 0 is the stall dummy
  *   then slotCount + 1      batch regions of `batchCapacity` bytes, one per slot
  *
@@ -34,7 +35,14 @@ export const H_GROUPS = 4 * LINE_WORDS + 1
 export const H64_LAST_ALLOCATED = (5 * LINE_BYTES) / 8
 /** BigInt64 index of `LastPublishedSequence` (byte 6 * 128). */
 export const H64_LAST_PUBLISHED = (6 * LINE_BYTES) / 8
-export const HEADER_BYTES = 8 * LINE_BYTES
+/**
+ * The dead-thread bitmap: bit t set once thread token t was declared dead. Set before the
+ * reclaim scan; a thread checks its own bit where a late ("zombie") step would corrupt a
+ * slot it no longer owns (see reclaim.ts). 1024 words = tokens 1..32767.
+ */
+export const H_DEAD_BITS = 8 * LINE_WORDS
+export const DEAD_BITS_WORDS = 1024
+export const HEADER_BYTES = 8 * LINE_BYTES + DEAD_BITS_WORDS * 4
 
 // ---- slot words (offset inside a slot's line) -------------------------------------------------
 
@@ -117,7 +125,11 @@ export const OWNER_FREE = 0
 export const ORPHAN = 1 << 30
 /** Slot 0 is owned by nobody, forever. */
 export const OWNER_DUMMY = -1
-export const MAX_TOKEN = ORPHAN - 1
+export const MAX_TOKEN = DEAD_BITS_WORDS * 32 - 1
+
+/** Int32 index and bit of token `t` in the dead-thread bitmap. */
+export const deadWord = (token: number): number => H_DEAD_BITS + (token >>> 5)
+export const deadBit = (token: number): number => 1 << (token & 31)
 
 /** Byte length of a buffer for `slotCount` writer slots of `batchCapacity` bytes each. */
 export const bufferBytes = (slotCount: number, batchCapacity: number): number =>

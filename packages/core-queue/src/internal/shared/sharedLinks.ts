@@ -9,9 +9,12 @@
  */
 
 import { SHARED_STATUS_POISONED, SHARED_STATUS_WRITE_STALL } from "../../SharedWriterStatus.ts"
+import { ThreadDeclaredDead } from "../../SharedWriteThreadError.ts"
 import { STATE_COMPLETED, STATE_GROUP_LEADER, STATE_INIT } from "../../WriterState.ts"
 import { invariant } from "../assert.ts"
 import {
+  deadBit,
+  deadWord,
   EMPTY,
   F_HAS_BATCH,
   F_NO_SLOWDOWN,
@@ -117,6 +120,11 @@ export class SharedLinks {
     return this.arenaBase + slot * this.batchCapacity
   }
 
+  /** True once this thread was declared dead (it is a zombie: it must not touch shared slots). */
+  get declaredDead(): boolean {
+    return (Atomics.load(this.i32, deadWord(this.token)) & deadBit(this.token)) !== 0
+  }
+
   // ---- slots ----------------------------------------------------------------------------------
 
   /**
@@ -130,6 +138,13 @@ export class SharedLinks {
       const slot = this.cursor
       this.cursor = slot === n ? 1 : slot + 1
       if (Atomics.compareExchange(this.i32, slotWord(slot, S_OWNER), OWNER_FREE, this.token) !== OWNER_FREE) continue
+      // Zombie fence: the reclaimer sets the dead bit before it scans owners, so either its
+      // scan sees this CAS or this check sees the bit. A dead thread gives the slot back
+      // (if the scan has not already) and touches nothing else.
+      if (this.declaredDead) {
+        Atomics.compareExchange(this.i32, slotWord(slot, S_OWNER), this.token, OWNER_FREE)
+        throw new ThreadDeclaredDead({ token: this.token })
+      }
       const gen = nextGen(genOf(this.stateWord(slot)))
       this.store(slot, S_LINKING, 0)
       this.store(slot, S_FLAGS, flags)
@@ -147,6 +162,8 @@ export class SharedLinks {
 
   /** Give a slot back. REQUIRES: its write is over (COMPLETED, or it led and exited). */
   releaseSlot(slot: number): void {
+    // A zombie's slot belongs to the reclaim now (freed, or freed when it leaves the queue).
+    if (this.declaredDead) return
     this.store(slot, S_LINKING, 0)
     const was = Atomics.compareExchange(this.i32, slotWord(slot, S_OWNER), this.token, OWNER_FREE)
     if (was !== this.token) invariant(false, `releaseSlot: slot ${slot} is owned by ${was}, not by this thread (${this.token})`)
@@ -186,6 +203,9 @@ export class SharedLinks {
       // S_LINKING before the head is read: a poisoner that swaps the head after this load
       // finds the flag in its scan, and one that swapped it before is seen below.
       this.store(slot, S_LINKING, 1)
+      // Zombie fence (as in acquireSlot): if the reclaimer's scan read S_LINKING 0 it freed
+      // the slot, and then this check sees the dead bit it set first.
+      if (this.declaredDead) throw new ThreadDeclaredDead({ token: this.token })
       const head = this.newest
       if (head === POISONED) return this.refuse(slot, SHARED_STATUS_POISONED)
       if (head === STALL_DUMMY) {
