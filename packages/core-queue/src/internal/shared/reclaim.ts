@@ -13,7 +13,8 @@
  *     it. If a leader's SetState wins the race instead, the slot is already out of the
  *     queue and freed here. Its batch may still ride in a group: the write may or may not
  *     survive, as after a crash.
- *   - holding a role (GROUP_LEADER, a parallel memtable role): others wait on work only
+ *   - holding a role (GROUP_LEADER, a parallel memtable role), or possibly the owner
+ *     (INIT with link_older NONE: linked into an empty queue, not yet leader): others wait on work only
  *     it could finish, at a point nobody can know, so the queue is poisoned.
  *
  * Poison: the head is swapped to POISONED (nobody links again; LinkOne completes a writer
@@ -42,9 +43,11 @@ import {
   H_NEWEST,
   H_POISON,
   H_STALL_ENDED,
+  NONE,
   ORPHAN,
   OWNER_FREE,
   POISONED,
+  S_LINK_OLDER,
   S_LINKING,
   S_OWNER,
   S_STATE,
@@ -88,7 +91,9 @@ export const markThreadDead = (q: SharedLinks, token: number): ReclaimReport => 
         if (Atomics.compareExchange(i32, ownerIndex, token | ORPHAN, OWNER_FREE) === (token | ORPHAN)) freed++
         break
       }
-      if ((state & ~STATE_LOCKED_WAITING) === STATE_INIT) {
+      // link_older NONE: it may have linked into an empty queue and died before naming
+      // itself leader, so it may own the queue; only a poison is safe then.
+      if ((state & ~STATE_LOCKED_WAITING) === STATE_INIT && Atomics.load(i32, slotWord(slot, S_LINK_OLDER)) !== NONE) {
         if (setState(i32, stateIndex, STATE_COMPLETED, SHARED_STATUS_WRITER_DIED, genOf(word))) {
           orphaned++
           break
