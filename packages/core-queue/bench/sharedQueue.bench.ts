@@ -123,11 +123,16 @@ const measure = async (run: () => Promise<Run>) => {
 }
 
 const results: Record<string, unknown> = {}
-results.singleThread_64 = await measure(() => runSingleThread(64))
-results.singleThread_1 = await measure(() => runSingleThread(1))
+/** Each cell also goes to stderr as it finishes, so a run cut short still reports what it measured. */
+const cell = async (name: string, run: () => Promise<Run>): Promise<void> => {
+  results[name] = await measure(run)
+  console.error(name, JSON.stringify(results[name]))
+}
+await cell("singleThread_64", () => runSingleThread(64))
+await cell("singleThread_1", () => runSingleThread(1))
 for (const threads of [1, 2, 4]) {
-  results[`async_${threads}t`] = await measure(() => runShared(threads, "async", 64 / threads))
-  results[`block_${threads}t`] = await measure(() => runShared(threads, "block", 1))
+  await cell(`async_${threads}t`, () => runShared(threads, "async", 64 / threads))
+  await cell(`block_${threads}t`, () => runShared(threads, "block", 1))
 }
 
 const runtime = (globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } }).Bun
