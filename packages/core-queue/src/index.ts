@@ -4,6 +4,19 @@ export { QueueInvariantViolation } from "./internal/assert.ts"
 export { clockMicros } from "./internal/clock.ts"
 export { DEFAULT_MAX_WRITE_BATCH_GROUP_SIZE_BYTES, MAX_SEQUENCE, MIN_PARALLEL_SIZE } from "./internal/constants.ts"
 export { Sequencer, SequencerImpl } from "./Sequencer.ts"
+export * from "./SharedWriterStatus.ts"
+export {
+  type AttachOptions,
+  type ReclaimReport,
+  type SharedGroupView,
+  type SharedWait,
+  type SharedWriterOptions,
+  SharedWriteThread,
+  type SharedWriteThreadBuffer,
+  type SharedWriteThreadOptions,
+  type WaitMode,
+} from "./SharedWriteThread.ts"
+export * from "./SharedWriteThreadError.ts"
 export {
   DEFAULT_DELAYED_WRITE_RATE,
   DEFAULT_LOW_PRI_WRITE_RATE,
