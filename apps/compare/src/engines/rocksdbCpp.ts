@@ -1,0 +1,72 @@
+/**
+ * `rocksdb-cpp`: RocksDB's own C++ write path (DBImpl::WriteImpl, WriteThread) on real OS
+ * threads, through Debian's `db_bench`, one process per round, one row per RocksDB mode:
+ * classic (`allow_concurrent_memtable_write=false`), concurrent-memtable, pipelined
+ * (`enable_pipelined_write`) and unordered (`unordered_write`). Same workload, key and value
+ * sizes as every other engine, compression off, `--sync` for durable rounds, `--threads` =
+ * writers. db_bench times its own window (after open and thread start); latencies come from
+ * `--histogram=1`, group sizes and WAL syncs from `--statistics=1`.
+ *
+ * Workloads: fillrandom and overwrite (over 10,000 keys loaded by an untimed fillseq run).
+ * db_bench's readwhilewriting is N readers and one writer, not N writers and one reader, it
+ * has no prepare/commit pair, and its fillseq ignores --duration: those rows are skipped.
+ */
+import type { Engine, Measurement, MeasureSpec } from "../Engine.ts"
+import { LatencyRecorder } from "../LatencyRecorder.ts"
+import { preloadKeys } from "../Workload.ts"
+import { type DbBenchMode, dbBenchArgs, dbBenchPreloadArgs, findDbBench, installHint, runDbBench } from "./dbBench.ts"
+import { groupStats, parseDbBench } from "./parseDbBench.ts"
+
+// fillrandom's key range: as wide as the app's own fillrandom (mostly new keys).
+const fillrandomRange = 1_000_000_000
+
+const unsupported: Readonly<Record<string, string>> = {
+  readwhilewriting: "db_bench's readwhilewriting runs N readers and one writer, not N writers and one reader",
+  txn: "db_bench has no two-phase commit (prepare + commit) benchmark",
+  fillseq: "db_bench's fillseq ignores --duration",
+}
+
+const rocksdbCppEngine = (mode: DbBenchMode): Engine => ({
+  name: "rocksdb-cpp",
+  strategy: null,
+  variant: mode,
+  kind: "peer",
+  supportsReads: false,
+  skipWorkload: (workload) =>
+    workload in unsupported ? (unsupported[workload] ?? null) : workload.startsWith("ycsb-") ? "db_bench 7.8 has no YCSB workloads" : null,
+  probe: async () => (findDbBench() === null ? `db_bench is not on PATH (RocksDB's own benchmark; install it with: ${installHint})` : null),
+  async open() {
+    throw new Error("rocksdb-cpp runs through db_bench: measure(), not open()")
+  },
+  async measure(dir: string, spec: MeasureSpec): Promise<Measurement> {
+    const file = findDbBench()
+    if (file === null) throw new Error(`db_bench is not on PATH (${installHint})`)
+    const overwrite = spec.workload === "overwrite"
+    if (overwrite) await runDbBench(file, dbBenchPreloadArgs(dir, preloadKeys, spec.keySize, spec.valueSize))
+    const benchmark = overwrite ? "overwrite" : "fillrandom"
+    const out = await runDbBench(
+      file,
+      dbBenchArgs({
+        benchmark,
+        mode,
+        db: dir,
+        sync: spec.sync,
+        threads: spec.writers,
+        keySize: spec.keySize,
+        valueSize: spec.valueSize,
+        num: overwrite ? preloadKeys : fillrandomRange,
+        seconds: spec.seconds === null ? null : Math.max(1, Math.round(spec.seconds)),
+        writesPerThread: spec.seconds === null && spec.maxOps !== null ? Math.max(1, Math.ceil(spec.maxOps / spec.writers)) : null,
+        useExistingDb: overwrite,
+      }),
+    )
+    const run = parseDbBench(out, benchmark)
+    // db_bench keeps buckets (about 1.5x wide); each operation counts at its bucket's upper bound.
+    const latency = new LatencyRecorder()
+    for (const [upper, n] of run.buckets) latency.recordCount(upper, n)
+    return { ops: run.operations, seconds: run.seconds, latency, stats: groupStats(run) }
+  },
+})
+
+export const rocksdbCppModes: readonly DbBenchMode[] = ["classic", "concurrent-memtable", "pipelined", "unordered"]
+export const rocksdbCppEngines: readonly Engine[] = rocksdbCppModes.map(rocksdbCppEngine)
