@@ -42,10 +42,12 @@ const head = (run: RunTicket): string => `[${String(run.index + 1).padStart(Stri
 /** A progress display on `stream`: bars when it is a terminal, lines otherwise. */
 export const makeProgress = (stream: NodeJS.WriteStream = process.stderr): Progress => {
   if (!stream.isTTY) {
+    const began = performance.now()
+    const at = (): string => `+${((performance.now() - began) / 1000).toFixed(1)}s`
     return {
-      note: (text) => void stream.write(`${text}\n`),
+      note: (text) => void stream.write(`${at()} ${text}\n`),
       start: () => {},
-      finish: (run, r, failure) => void stream.write(`${head(run)}  ${outcome(r, failure)}\n`),
+      finish: (run, r, failure) => void stream.write(`${at()} ${head(run)}  ${outcome(r, failure)}\n`),
     }
   }
   let bar: cliProgress.SingleBar | undefined

@@ -114,6 +114,9 @@ export const targetLines = (results: readonly Result[]): TargetLine[] => {
   return out
 }
 
+const phrase = (v: Verdict, against: string): string =>
+  v === "behind" ? `behind ${against}` : v === "one round" ? `vs ${against}, one round: no verdict` : `${v} of ${against}`
+
 /** One verdict per workload: its target lines, as text. */
 export const verdicts = (results: readonly Result[]): { readonly workload: Workload; readonly text: string }[] => {
   const lines = targetLines(results)
@@ -139,7 +142,7 @@ export const verdicts = (results: readonly Result[]): { readonly workload: Workl
       const cl = mine.filter((l) => `${l.sync}` === sync)
       const first = cl[0] as TargetLine
       return `${first.sync ? "sync" : "no-sync"}, ${first.writers} writers, ${first.subject}: ${cl
-        .map((l) => `${l.verdict} of ${l.against} (${x(l.ratio)})`)
+        .map((l) => `${phrase(l.verdict, l.against)} (${x(l.ratio)})`)
         .join(", ")}.`
     })
     return [{ workload, text: cells.join(" ") }]

@@ -21,6 +21,7 @@ const tiny: CompareConfig = {
   writers: [1, 4],
   ops: 200,
   budgetSeconds: null,
+  rounds: 1,
   warmUp: false,
 }
 
@@ -127,7 +128,7 @@ describe("runMatrix", () => {
 
 describe("report", () => {
   it("matches the JSON contract, survives a round trip, and feeds the table and the verdicts", async () => {
-    const config = { ...tiny, strategies: ["classic", "two-queue"] } as const
+    const config = { ...tiny, strategies: ["classic", "two-queue"], rounds: 2 } as const
     const results = await runMatrix(config, { engines: [fakeEngine(), fakeEngine({ strategy: "two-queue" }), limitSync] })
     const report = makeReport(config, new Date(), results)
     const parsed = ReportSchema.parse(JSON.parse(JSON.stringify(report)))
@@ -139,6 +140,7 @@ describe("report", () => {
       [
         "engine",
         "strategy",
+        "variant",
         "workload",
         "sync",
         "writers",
@@ -147,6 +149,11 @@ describe("report", () => {
         "ops",
         "seconds",
         "opsPerSec",
+        "opsPerSecMin",
+        "opsPerSecMax",
+        "rounds",
+        "roundLoads",
+        "headline",
         "latencyUs",
         "groups",
         "walSyncs",
@@ -161,8 +168,15 @@ describe("report", () => {
     const v = verdicts(parsed.results)
     expect(v.map((x) => x.workload)).toEqual(["fillrandom", "readwhilewriting", "txn"])
     expect(v[0]?.text).toMatch(
-      /^sync, 4 writers: (classic|two-queue) wins with [\d,]+ ops\/s, [\d.]+x (classic|two-queue), [\d.]+x limit-sync\./,
+      /^sync, 4 writers, writepath\/(classic|two-queue): (ahead of|behind|within noise of) limit-sync \([\d.]+x\)\. no-sync, 4 writers, /,
     )
+    // Two rounds each, the median between min and max, latency over both rounds.
+    for (const row of parsed.results.filter((x) => x.skipped === null)) {
+      expect(row.rounds).toHaveLength(2)
+      expect(row.roundLoads).toHaveLength(2)
+      expect(row.opsPerSec).toBe((row.rounds[0]! + row.rounds[1]!) / 2)
+      expect(row.ops).toBe(400)
+    }
     expect(renderTable(parsed)).toMatch(/writepath\/two-queue/)
   })
 
@@ -183,8 +197,14 @@ describe("report", () => {
     }
     const full = {
       ...row,
+      variant: null,
       opsPerSec: 1,
-      latencyUs: { p50: 1, p99: 1, max: 1 },
+      opsPerSecMin: 1,
+      opsPerSecMax: 1,
+      rounds: [1],
+      roundLoads: [{ start: 0.5, end: 0.7, overloaded: false }],
+      headline: false,
+      latencyUs: { p50: 1, p99: 1, max: 1, cdf: [[50, 1]] },
       groups: null,
       walSyncs: null,
       skipped: null,
@@ -194,5 +214,7 @@ describe("report", () => {
     expect(ReportSchema.safeParse({ ...good, results: [{ ...full, workload: "scan" }] }).success).toBe(false)
     expect(ReportSchema.safeParse({ ...good, results: [{ ...full, latencyUs: { p50: 1 } }] }).success).toBe(false)
     expect(ReportSchema.safeParse({ ...good, results: [row] }).success).toBe(false)
+    expect(ReportSchema.safeParse({ ...good, results: [{ ...full, rounds: [-1] }] }).success).toBe(false)
+    expect(ReportSchema.safeParse({ ...good, results: [{ ...full, roundLoads: [{ start: 1 }] }] }).success).toBe(false)
   })
 })
