@@ -119,3 +119,16 @@ describe("rocksdb-cpp", () => {
     expect(noSync.stats?.walSyncs).toBe(0)
   }, 180_000)
 })
+
+describe("db_bench's stopping rule", () => {
+  const spec = { workload: "fillrandom", sync: true, writers: 4, keySize: 16, valueSize: 100, maxOps: null, seconds: 0.5 }
+  it("runs whole seconds when it can, sizes shorter rounds from the last rate, and honours --ops", async () => {
+    const { dbBenchStop } = await import("../src/engines/rocksdbCpp.ts")
+    expect(dbBenchStop({ ...spec, seconds: 2.4 }, 1000)).toEqual({ seconds: 2, writesPerThread: null })
+    expect(dbBenchStop(spec, undefined)).toEqual({ seconds: 1, writesPerThread: null })
+    // 8,000 ops/s for 0.5 s over 4 threads.
+    expect(dbBenchStop(spec, 8000)).toEqual({ seconds: null, writesPerThread: 1000 })
+    expect(dbBenchStop(spec, 10)).toEqual({ seconds: null, writesPerThread: 20 })
+    expect(dbBenchStop({ ...spec, seconds: null, maxOps: 200 }, undefined)).toEqual({ seconds: null, writesPerThread: 50 })
+  })
+})

@@ -26,6 +26,23 @@ const unsupported: Readonly<Record<string, string>> = {
   fillseq: "db_bench's fillseq ignores --duration",
 }
 
+// db_bench's --duration is whole seconds. A shorter round is sized in writes per thread from
+// the rate this mode last reached in the same cell (keyed below); a cell's first round, with
+// nothing to go on, runs for one second.
+const lastRate = new Map<string, number>()
+const minWritesPerThread = 20
+
+/** db_bench's stopping rule for a round: whole seconds, or writes per thread. */
+export const dbBenchStop = (
+  spec: MeasureSpec,
+  knownRate: number | undefined,
+): { readonly seconds: number | null; readonly writesPerThread: number | null } => {
+  if (spec.seconds === null)
+    return { seconds: null, writesPerThread: Math.max(1, Math.ceil((spec.maxOps ?? minWritesPerThread) / spec.writers)) }
+  if (spec.seconds >= 1 || knownRate === undefined) return { seconds: Math.max(1, Math.round(spec.seconds)), writesPerThread: null }
+  return { seconds: null, writesPerThread: Math.max(minWritesPerThread, Math.ceil((knownRate * spec.seconds) / spec.writers)) }
+}
+
 const rocksdbCppEngine = (mode: DbBenchMode): Engine => ({
   name: "rocksdb-cpp",
   strategy: null,
@@ -44,6 +61,8 @@ const rocksdbCppEngine = (mode: DbBenchMode): Engine => ({
     const overwrite = spec.workload === "overwrite"
     if (overwrite) await runDbBench(file, dbBenchPreloadArgs(dir, preloadKeys, spec.keySize, spec.valueSize))
     const benchmark = overwrite ? "overwrite" : "fillrandom"
+    const cell = `${mode}|${spec.workload}|${spec.sync}|${spec.writers}|${spec.valueSize}`
+    const stop = dbBenchStop(spec, lastRate.get(cell))
     const out = await runDbBench(
       file,
       dbBenchArgs({
@@ -55,8 +74,7 @@ const rocksdbCppEngine = (mode: DbBenchMode): Engine => ({
         keySize: spec.keySize,
         valueSize: spec.valueSize,
         num: overwrite ? preloadKeys : fillrandomRange,
-        seconds: spec.seconds === null ? null : Math.max(1, Math.round(spec.seconds)),
-        writesPerThread: spec.seconds === null && spec.maxOps !== null ? Math.max(1, Math.ceil(spec.maxOps / spec.writers)) : null,
+        ...stop,
         useExistingDb: overwrite,
       }),
     )
@@ -64,6 +82,7 @@ const rocksdbCppEngine = (mode: DbBenchMode): Engine => ({
     // db_bench keeps buckets (about 1.5x wide); each operation counts at its bucket's upper bound.
     const latency = new LatencyRecorder()
     for (const [upper, n] of run.buckets) latency.recordCount(upper, n)
+    if (run.seconds > 0) lastRate.set(cell, run.operations / run.seconds)
     return { ops: run.operations, seconds: run.seconds, latency, stats: groupStats(run) }
   },
 })
