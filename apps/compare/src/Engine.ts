@@ -66,6 +66,8 @@ export interface MeasureSpec {
   /** Timed seconds of the round (null: `maxOps` decides). */
   readonly seconds: number | null
   readonly maxOps: number | null
+  /** Rounds already run in this folder for this cell (0: a fresh folder). */
+  readonly round?: number
 }
 
 /** One round of an engine that measures itself: its own timed window, latencies and counters. */

@@ -6,8 +6,9 @@
  * Order: cell by cell; inside a cell, round 1 of every engine, then round 2..., and each
  * round starts one engine further along the list (round r runs the engines rotated by r),
  * so slow drift of the disk or the machine and the cost of going first hit every engine
- * alike. Each round opens a fresh folder; open, preload and close are outside its timed
- * window (runWorkload.ts).
+ * alike. Each engine is opened (and preloaded) once per cell, in a folder of its own, at its
+ * first round, and closed when the cell's rounds are done: open, preload, worker start-up
+ * and close stay outside every timed window, and are paid once per cell, not per round.
  *
  * Time: headline cells get `headlineSeconds` per round; the other rounds share what is left
  * of the budget, re-split before each round over the rounds left, after subtracting what
@@ -25,7 +26,7 @@ import { allEngines } from "./engines/allEngines.ts"
 import type { Progress } from "./Progress.ts"
 import type { Result } from "./Report.ts"
 import type { Round } from "./Round.ts"
-import { type RunSpec, runRound, skipReason } from "./runWorkload.ts"
+import { closeSession, openSession, type RunSpec, runRound, type Session, skipReason } from "./runWorkload.ts"
 import { skippedResult, summarizeRounds } from "./summarizeRounds.ts"
 
 // Bounds of a non-headline round's share of the budget.
@@ -135,10 +136,26 @@ export const runMatrix = async (config: CompareConfig, options: MatrixOptions = 
   let otherLeft = schedule.length - headlineLeft
   let overhead = initialOverheadSeconds
   let ran = 0
+  // The open engines of the cell that is running.
+  const sessions = new Map<string, Session>()
+  const closeCell = async (): Promise<void> => {
+    for (const [k, session] of sessions) {
+      await closeSession(session).catch((e: unknown) => {
+        if (!failures.has(k)) failures.set(k, failed(e))
+      })
+      fs.rmSync(session.dir, { recursive: true, force: true })
+    }
+    sessions.clear()
+  }
+  let currentCell = -1
   try {
     for (const [index, s] of schedule.entries()) {
       const cell = cells[s.cell] as PlannedCell
       const k = key(s.cell, s.engine)
+      if (s.cell !== currentCell) {
+        await closeCell()
+        currentCell = s.cell
+      }
       if (cell.headline) headlineLeft--
       else otherLeft--
       if (failures.has(k)) continue
@@ -151,8 +168,6 @@ export const runMatrix = async (config: CompareConfig, options: MatrixOptions = 
         }
       }
       const spec: RunSpec = { ...cell.spec, seconds }
-      const dir = path.join(root, String(index))
-      fs.mkdirSync(dir)
       const label = engineLabel(s.engine.name, s.engine.strategy, s.engine.variant)
       const ticket = {
         label: `${label} ${spec.workload} ${spec.sync ? "sync" : "nosync"} w=${spec.writers} r${s.round + 1}/${config.rounds}`,
@@ -166,17 +181,27 @@ export const runMatrix = async (config: CompareConfig, options: MatrixOptions = 
       const t0 = performance.now()
       let round: Round | undefined
       try {
-        round = await runRound(s.engine, dir, spec, ticket.progress)
+        let session = sessions.get(k)
+        if (session === undefined) {
+          const dir = path.join(root, k.replace(":", "-"))
+          fs.mkdirSync(dir)
+          session = await openSession(s.engine, dir, spec)
+          sessions.set(k, session)
+        }
+        round = await runRound(s.engine, session.dir, spec, ticket.progress, session)
         measured.set(k, [...(measured.get(k) ?? []), round])
       } catch (e) {
         failures.set(k, failed(e))
+        const session = sessions.get(k)
+        sessions.delete(k)
+        if (session !== undefined) await closeSession(session).catch(() => undefined)
       }
-      fs.rmSync(dir, { recursive: true, force: true })
       const total = (performance.now() - t0) / 1000
       ran++
       overhead += (Math.max(0, total - (round?.seconds ?? 0)) - overhead) / ran
       options.progress?.finish(ticket, round, failures.get(k) ?? null)
     }
+    await closeCell()
   } finally {
     process.off("SIGINT", onSignal)
     process.off("SIGTERM", onSignal)

@@ -92,11 +92,55 @@ const statsBetween = (a: EngineStats | undefined, b: EngineStats | undefined): E
 const loadNow = (): number => os.loadavg()[0] ?? 0
 
 /** Runs one round of `spec` on `engine` in `dir` (an empty folder). Rejects when the engine fails. */
-export const runRound = async (engine: Engine, dir: string, spec: RunSpec, progress: RunProgress = { done: 0 }): Promise<Round> => {
+/**
+ * An engine opened (and preloaded) once for all rounds of one cell: round r runs on what
+ * rounds 0..r-1 left, with its own key stream. Engines that measure themselves get the
+ * same folder back each round (`MeasureSpec.round`).
+ */
+export interface Session {
+  readonly dir: string
+  readonly db: EngineHandle | null
+  /** Rounds run so far. */
+  round: number
+}
+
+/** Opens (and preloads) an engine for a cell's rounds, outside any timed window. */
+export const openSession = async (engine: Engine, dir: string, spec: RunSpec): Promise<Session> => {
+  if (engine.measure !== undefined) return { dir, db: null, round: 0 }
+  if (needsPreload(spec.workload) && engine.kind !== "limit") await preload(engine, dir, spec)
+  return { dir, db: await engine.open(dir, { sync: spec.sync, writers: spec.writers }), round: 0 }
+}
+
+export const closeSession = async (session: Session): Promise<void> => {
+  await session.db?.close()
+}
+
+/**
+ * Runs one round of `spec`: on `session` when given (the next round of a cell), else on a
+ * session of its own in `dir` (an empty folder), closed afterwards. Rejects when the engine fails.
+ */
+export const runRound = async (
+  engine: Engine,
+  dir: string,
+  spec: RunSpec,
+  progress: RunProgress = { done: 0 },
+  session?: Session,
+): Promise<Round> => {
   if (spec.maxOps === null && spec.seconds === null) throw new Error("a run needs maxOps or seconds")
+  const own = session === undefined ? await openSession(engine, dir, spec) : undefined
+  const s = (session ?? own) as Session
+  try {
+    return await timedRound(engine, s, spec, progress)
+  } finally {
+    s.round++
+    if (own !== undefined) await closeSession(own)
+  }
+}
+
+const timedRound = async (engine: Engine, session: Session, spec: RunSpec, progress: RunProgress): Promise<Round> => {
   if (engine.measure !== undefined) {
     const start = loadNow()
-    const m = await engine.measure(dir, spec)
+    const m = await engine.measure(session.dir, { ...spec, round: session.round })
     progress.done += m.ops
     return {
       ops: m.ops,
@@ -108,10 +152,11 @@ export const runRound = async (engine: Engine, dir: string, spec: RunSpec, progr
       load: { start, end: loadNow() },
     }
   }
-  if (needsPreload(spec.workload) && engine.kind !== "limit") await preload(engine, dir, spec)
-  const db = await engine.open(dir, { sync: spec.sync, writers: spec.writers })
-  try {
-    const keys = keyStream(spec.workload, spec.keySize)
+  const db = session.db
+  if (db === null) throw new Error(`${engine.name}: no open database`)
+  {
+    // Each round its own keys: a later round of fillrandom writes new keys, not round 1's again.
+    const keys = keyStream(spec.workload, spec.keySize, 301 + session.round)
     const values = valueSource(spec.valueSize)
     const latency = new LatencyRecorder()
     const options = { sync: spec.sync }
@@ -127,7 +172,7 @@ export const runRound = async (engine: Engine, dir: string, spec: RunSpec, progr
       openStart = resolve
     })
 
-    const request = isYcsb(spec.workload) ? ycsbRequests(spec.workload, preloadKeys, xorshift(11)) : undefined
+    const request = isYcsb(spec.workload) ? ycsbRequests(spec.workload, preloadKeys, xorshift(11 + session.round)) : undefined
     const ycsb = async (i: number): Promise<void> => {
       const r = (request as () => YcsbRequest)()
       const key = makeKey(r.key, spec.keySize)
@@ -206,8 +251,6 @@ export const runRound = async (engine: Engine, dir: string, spec: RunSpec, progr
       reads,
       load: { start: loadStart, end: loadNow() },
     }
-  } finally {
-    await db.close()
   }
 }
 

@@ -42,6 +42,7 @@ describe("db_bench output", () => {
         seconds: null,
         writesPerThread: writes,
         useExistingDb: false,
+        seed: 301,
       }),
     )
     const run = parseDbBench(out, "fillrandom")

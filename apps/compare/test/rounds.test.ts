@@ -1,14 +1,16 @@
 /**
  * Interleaved rounds: the rotation order, the schedule (cell by cell, round by round), the
  * summary of a cell's rounds (median, min, max, merged latency, load flags), and runMatrix
- * running them in that order with the time split between headline and other cells.
+ * running them in that order (one engine session per cell: later rounds reuse the first's
+ * database) with the time split between headline and other cells.
  */
+import { Buffer } from "node:buffer"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { type CompareConfig, defaultConfig, isHeadline } from "../src/CompareConfig.ts"
-import type { Engine, EngineHandle } from "../src/Engine.ts"
+import type { Engine } from "../src/Engine.ts"
 import { LatencyRecorder } from "../src/LatencyRecorder.ts"
 import type { Round } from "../src/Round.ts"
 import { planCells, roundOrder, roundSchedule, runMatrix } from "../src/runMatrix.ts"
@@ -22,20 +24,20 @@ const round = (opsPerSec: number, micros: readonly number[], load = { start: 0.5
   return { ops: micros.length, seconds: micros.length / opsPerSec, opsPerSec, latency, stats: null, reads: null, load }
 }
 
-/** An engine that records the order its rounds ran in; each put resolves on the next macrotask. */
+/** An engine that measures itself and logs each round it is asked for, with the folder round number. */
 const recordingEngine = (name: string, log: string[]): Engine => ({
   name,
   strategy: null,
   kind: "peer",
   probe: async () => null,
-  async open(_dir, { writers }): Promise<EngineHandle> {
-    log.push(`${name} w=${writers}`)
-    return {
-      put: () => new Promise<void>((r) => setImmediate(r)),
-      get: async () => undefined,
-      scan: async () => 0,
-      close: async () => {},
-    }
+  open: async () => {
+    throw new Error("measure only")
+  },
+  async measure(_dir, s) {
+    log.push(`${name} w=${s.writers} r${s.round}`)
+    const latency = new LatencyRecorder()
+    latency.recordCount(10, s.maxOps ?? 0)
+    return { ops: s.maxOps ?? 0, seconds: 0.01, latency, stats: null }
   },
 })
 
@@ -105,7 +107,7 @@ describe("runMatrix rounds", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "compare-rounds-"))
     const results = await runMatrix({ ...config, dir }, { engines })
     expect(fs.readdirSync(dir)).toEqual([])
-    const names = (w: number, order: string[]) => order.map((n) => `${n} w=${w}`)
+    const names = (w: number, order: string[]) => order.map((n, i) => `${n} w=${w} r${Math.floor(i / 3)}`)
     expect(log).toEqual([
       ...names(1, ["classic-level", "rocksdb", "lmdb", "rocksdb", "lmdb", "classic-level", "lmdb", "classic-level", "rocksdb"]),
       ...names(2, ["classic-level", "rocksdb", "lmdb", "rocksdb", "lmdb", "classic-level", "lmdb", "classic-level", "rocksdb"]),
@@ -153,5 +155,46 @@ describe("runMatrix rounds", () => {
     const probes = new Map<Engine, string | null>()
     const cells = planCells(defaultConfig, [], probes)
     expect(cells.filter((c) => c.headline).map((c) => `${c.spec.workload} ${c.spec.writers}`)).toEqual(["fillrandom 64", "overwrite 64"])
+  })
+})
+
+describe("cell sessions", () => {
+  it("opens each engine once per cell and runs its rounds on that database, each round with new keys", async () => {
+    const { fakeEngine } = await import("./fakeEngine.ts")
+    let opens = 0
+    const keys = new Set<string>()
+    const base = fakeEngine()
+    const counting: Engine = {
+      ...base,
+      async open(dir, o) {
+        opens++
+        const db = await base.open(dir, o)
+        return {
+          ...db,
+          put(k, v, w) {
+            keys.add(Buffer.from(k).toString("latin1"))
+            return db.put(k, v, w)
+          },
+        }
+      },
+    }
+    const config: CompareConfig = {
+      ...defaultConfig,
+      engines: ["writepath"],
+      strategies: ["classic"],
+      workloads: ["fillrandom"],
+      writers: [2],
+      sync: "off",
+      ops: 50,
+      budgetSeconds: null,
+      rounds: 3,
+      warmUp: false,
+    }
+    const [r] = await runMatrix(config, { engines: [counting] })
+    expect(opens).toBe(1)
+    expect(r?.rounds).toHaveLength(3)
+    expect(r?.ops).toBe(150)
+    // fillrandom over 10^9 keys: three rounds of new keys, not round 1's keys three times.
+    expect(keys.size).toBe(150)
   })
 })

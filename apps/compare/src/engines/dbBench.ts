@@ -45,6 +45,8 @@ export interface DbBenchRound {
   readonly seconds: number | null
   readonly writesPerThread: number | null
   readonly useExistingDb: boolean
+  /** Key stream seed: each round of a cell its own keys. */
+  readonly seed: number
 }
 
 /** The flags of one timed db_bench round. */
@@ -63,7 +65,7 @@ export const dbBenchArgs = (r: DbBenchRound): string[] => [
   ...dbBenchModes[r.mode],
   "--histogram=1",
   "--statistics=1",
-  "--seed=301",
+  `--seed=${r.seed}`,
 ]
 
 /** The untimed preload of overwrite: `keys` keys in order, without sync. */

@@ -59,7 +59,9 @@ const rocksdbCppEngine = (mode: DbBenchMode): Engine => ({
     const file = findDbBench()
     if (file === null) throw new Error(`db_bench is not on PATH (${installHint})`)
     const overwrite = spec.workload === "overwrite"
-    if (overwrite) await runDbBench(file, dbBenchPreloadArgs(dir, preloadKeys, spec.keySize, spec.valueSize))
+    // Later rounds of a cell reuse the database the first one made (and preloaded).
+    const fresh = (spec.round ?? 0) === 0
+    if (overwrite && fresh) await runDbBench(file, dbBenchPreloadArgs(dir, preloadKeys, spec.keySize, spec.valueSize))
     const benchmark = overwrite ? "overwrite" : "fillrandom"
     const cell = `${mode}|${spec.workload}|${spec.sync}|${spec.writers}|${spec.valueSize}`
     const stop = dbBenchStop(spec, lastRate.get(cell))
@@ -75,7 +77,8 @@ const rocksdbCppEngine = (mode: DbBenchMode): Engine => ({
         valueSize: spec.valueSize,
         num: overwrite ? preloadKeys : fillrandomRange,
         ...stop,
-        useExistingDb: overwrite,
+        useExistingDb: overwrite || !fresh,
+        seed: 301 + (spec.round ?? 0),
       }),
     )
     const run = parseDbBench(out, benchmark)
