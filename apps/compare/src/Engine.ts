@@ -92,6 +92,8 @@ export interface Engine {
   readonly supportsReads?: boolean
   /** Has a durable mode, so runs sync workloads. Default true. */
   readonly supportsSync?: boolean
+  /** An extra row that runs only in headline cells (and in every cell under --full): rocksdb-cpp/unordered. */
+  readonly headlineOnly?: boolean
   /** Has only a durable mode (limit-device), so skips no-sync workloads. Default false. */
   readonly syncOnly?: boolean
   /** A mode of a peer that runs in several (rocksdb-cpp's "classic", "pipelined"...); the JSON's `variant`. */

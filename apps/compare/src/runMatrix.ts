@@ -74,10 +74,13 @@ export const planCells = (config: CompareConfig, engines: readonly Engine[], pro
           maxOps: config.ops,
           seconds: null,
         }
+        const headline = isHeadline(config, spec)
+        const extra = (e: Engine): string | null =>
+          e.headlineOnly === true && !headline && !config.full ? "an extra row of the headline cells (every cell with --full)" : null
         cells.push({
           spec,
-          headline: isHeadline(config, spec),
-          engines: engines.map((engine) => ({ engine, skip: probes.get(engine) ?? skipReason(engine, spec) })),
+          headline,
+          engines: engines.map((engine) => ({ engine, skip: probes.get(engine) ?? skipReason(engine, spec) ?? extra(engine) })),
         })
       }
   return cells
