@@ -1,6 +1,6 @@
 /**
- * The report's main charts, one pair per chart cell (the headline cells, else every cell
- * at the largest writer count): a horizontal bar chart of median ops/s with the rounds'
+ * The report's main charts, one pair per chart cell (the headline cells first, then every
+ * cell at the largest writer count): a horizontal bar chart of median ops/s with the rounds'
  * min-max as a range bar (writepath's strategies in one blue family, peers in grey, limits
  * as dashed rules), and a latency CDF over all rounds merged. Then one chart of mean
  * write-group size per strategy beside RocksDB's own modes.
@@ -23,16 +23,15 @@ export const cellTitle = (r: Pick<Result, "workload" | "sync" | "writers">): str
 export const cellId = (r: Pick<Result, "workload" | "sync" | "writers">): string =>
   `${r.workload}-${r.sync ? "sync" : "nosync"}-${r.writers}`
 
-/** Cells that get charts: the headline cells; with none, every cell at the largest writer count. */
+/** Cells that get charts: the headline cells first, then every other cell at the largest writer count. */
 export const chartCells = (report: Report): Result[][] => {
   const rows = ran(report)
   const byCell = new Map<string, Result[]>()
   for (const r of rows) byCell.set(cellKey(r), [...(byCell.get(cellKey(r)) ?? []), r])
   const cells = [...byCell.values()]
-  const headline = cells.filter((c) => c.some((r) => r.headline))
-  if (headline.length > 0) return headline
   const most = Math.max(0, ...rows.map((r) => r.writers))
-  return cells.filter((c) => c[0]?.writers === most)
+  const headline = cells.filter((c) => c.some((r) => r.headline))
+  return [...headline, ...cells.filter((c) => !headline.includes(c) && c[0]?.writers === most)]
 }
 
 /** Engine colours: strategies blue, peers grey (report order), so a reader sees writepath vs the rest at a glance. */
