@@ -8,7 +8,7 @@ import { limitSync } from "../src/engines/limitSync.ts"
 import { writepathEngines } from "../src/engines/writepath.ts"
 import { makeReport } from "../src/makeReport.ts"
 import { ReportSchema } from "../src/Report.ts"
-import { renderTable } from "../src/renderTable.ts"
+import { adviceLines, renderTable } from "../src/renderTable.ts"
 import { runMatrix } from "../src/runMatrix.ts"
 import { runWorkload } from "../src/runWorkload.ts"
 import { fakeEngine } from "./fakeEngine.ts"
@@ -177,7 +177,21 @@ describe("report", () => {
       expect(row.opsPerSec).toBe((row.rounds[0]! + row.rounds[1]!) / 2)
       expect(row.ops).toBe(400)
     }
-    expect(renderTable(parsed)).toMatch(/writepath\/two-queue/)
+    const table = renderTable(parsed)
+    expect(table).toMatch(/writepath\/two-queue/)
+    expect(table).toMatch(/2 rounds per cell, median ops\/s with the rounds' min\.\.max/)
+    // --advise prints only these lines: one per workload and mode where a strategy ran.
+    const advice = adviceLines(parsed)
+    expect(advice.map((l) => l.trim().split(",")[0])).toEqual([
+      "fillrandom",
+      "fillrandom",
+      "readwhilewriting",
+      "readwhilewriting",
+      "txn",
+      "txn",
+    ])
+    expect(advice.every((l) => /open\(\{ path, strategy: "(classic|two-queue)" \}\) \| Db\.layer/.test(l))).toBe(true)
+    expect(table.endsWith(advice.join("\n"))).toBe(true)
   })
 
   it("rejects a report that breaks the contract", () => {
