@@ -125,6 +125,14 @@ export const verdicts = (results: readonly Result[]): { readonly workload: Workl
     const mine = lines.filter((l) => l.workload === workload)
     if (mine.length === 0) {
       const done = ran(results).filter((r) => r.workload === workload)
+      const alone = best(done.filter((r) => r.engine === "writepath"))
+      if (alone !== undefined)
+        return [
+          {
+            workload,
+            text: `only ${label(alone)} ran (${ops(alone.opsPerSec)} at ${alone.writers} writers): no peer or limit runs this workload.`,
+          },
+        ]
       if (done.length > 0) {
         const top = best(done.filter((r) => !r.engine.startsWith("limit-"))) ?? best(done)
         const wp = results.find((r) => r.workload === workload && r.engine === "writepath" && r.skipped !== null)

@@ -110,3 +110,15 @@ describe("target lines", () => {
     )
   })
 })
+
+describe("verdicts without anything to compare", () => {
+  it("says the strategy ran alone, not that no strategy ran", () => {
+    const txn = [
+      row("writepath", "two-queue", [10, 11, 12], { workload: "txn" }),
+      row("lmdb", null, [], { workload: "txn", skipped: "no two-phase commit (prepare + commit)", ops: 0 }),
+    ]
+    expect(verdicts(txn)).toEqual([
+      { workload: "txn", text: "only writepath/two-queue ran (11 ops/s at 64 writers): no peer or limit runs this workload." },
+    ])
+  })
+})
