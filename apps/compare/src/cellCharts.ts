@@ -56,7 +56,7 @@ const bars = (cell: readonly Result[]): Chart => {
     rounds: r.rounds.map((n) => Math.round(n)).join(", "),
   }))
   const rules = limits.map((r) => ({ limit: label(r), opsPerSec: Math.round(r.opsPerSec) }))
-  const y = { field: "engine", type: "nominal", sort: null, title: null } as const
+  const y = { field: "engine", type: "nominal", sort: null, title: null, axis: { labelLimit: 320 } } as const
   const spec: TopLevelSpec = {
     $schema: schema,
     width: 560,
@@ -112,7 +112,7 @@ const cdf = (cell: readonly Result[]): Chart => {
       encoding: {
         x: { field: "micros", type: "quantitative", scale: { type: "log" }, title: "latency µs (log scale)" },
         y: { field: "percentile", type: "quantitative", title: "percentile", scale: { domain: [0, 100] } },
-        color: { field: "engine", type: "nominal", scale: colourScale(cell), legend: { orient: "right" } },
+        color: { field: "engine", type: "nominal", scale: colourScale(cell), legend: { orient: "right", labelLimit: 320 } },
       },
     },
   }
@@ -138,7 +138,7 @@ const groups = (cells: readonly (readonly Result[])[]): Chart | null => {
         height: { step: 20 },
         mark: { type: "bar", tooltip: true },
         encoding: {
-          y: { field: "engine", type: "nominal", sort: null, title: null },
+          y: { field: "engine", type: "nominal", sort: null, title: null, axis: { labelLimit: 320 } },
           x: { field: "meanSize", type: "quantitative", title: "writers per group" },
           color: { field: "engine", type: "nominal", scale: colourScale(all), legend: null },
         },
