@@ -8,6 +8,8 @@
  * chosen when opening get the run's mode in `OpenOptions.sync`.
  */
 
+import type { LatencyRecorder } from "./LatencyRecorder.ts"
+
 /** Per-write options, passed on every call. */
 export interface WriteOptions {
   readonly sync: boolean
@@ -54,6 +56,29 @@ export interface EngineHandle {
 
 export type EngineKind = "writepath" | "peer" | "limit"
 
+/** What an engine that measures itself is asked to run (see `Engine.measure`). */
+export interface MeasureSpec {
+  readonly workload: string
+  readonly sync: boolean
+  readonly writers: number
+  readonly keySize: number
+  readonly valueSize: number
+  /** Timed seconds of the round (null: `maxOps` decides). */
+  readonly seconds: number | null
+  readonly maxOps: number | null
+  /** Rounds already run in this folder for this cell (0: a fresh folder). */
+  readonly round?: number
+}
+
+/** One round of an engine that measures itself: its own timed window, latencies and counters. */
+export interface Measurement {
+  readonly ops: number
+  readonly seconds: number
+  /** Every operation's latency (or its histogram bucket's, for db_bench). */
+  readonly latency: LatencyRecorder
+  readonly stats: EngineStats | null
+}
+
 /** One engine of the comparison; `open` is called once per run, on a fresh folder. */
 export interface Engine {
   /** "writepath", "classic-level", "limit-sync"... (the JSON's `engine`). */
@@ -67,10 +92,27 @@ export interface Engine {
   readonly supportsReads?: boolean
   /** Has a durable mode, so runs sync workloads. Default true. */
   readonly supportsSync?: boolean
+  /** An extra row that runs only in headline cells (and in every cell under --full): rocksdb-cpp/unordered. */
+  readonly headlineOnly?: boolean
+  /** Has only a durable mode (limit-device), so skips no-sync workloads. Default false. */
+  readonly syncOnly?: boolean
+  /** A mode of a peer that runs in several (rocksdb-cpp's "classic", "pipelined"...); the JSON's `variant`. */
+  readonly variant?: string
+  /** Why this engine does not run a workload it is asked for (null: it does); checked before the run. */
+  readonly skipWorkload?: (workload: string) => string | null
+  /**
+   * Engines that are not driven by the app's closed-loop writers (a separate process such
+   * as db_bench, a device loop) measure a round themselves: open, preload and start-up stay
+   * outside the window they report. `open` is then never called.
+   */
+  readonly measure?: (dir: string, spec: MeasureSpec) => Promise<Measurement>
   /** Resolves to null when the engine can run here, or to why not (reported as skipped). */
   probe(): Promise<string | null>
   open(dir: string, options: OpenOptions): Promise<EngineHandle>
 }
 
 /** The label of an engine in tables and charts: "writepath/classic", "lmdb". */
-export const engineLabel = (engine: string, strategy: string | null): string => (strategy === null ? engine : `${engine}/${strategy}`)
+export const engineLabel = (engine: string, strategy: string | null, variant: string | null = null): string => {
+  const mode = strategy ?? variant
+  return mode === null ? engine : `${engine}/${mode}`
+}

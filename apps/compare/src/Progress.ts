@@ -5,7 +5,7 @@
  */
 import { performance } from "node:perf_hooks"
 import cliProgress from "cli-progress"
-import type { Result } from "./Report.ts"
+import type { Round } from "./Round.ts"
 import type { RunProgress } from "./runWorkload.ts"
 
 export interface RunTicket {
@@ -21,26 +21,33 @@ export interface Progress {
   /** A status line outside any run (warm-up). */
   note(text: string): void
   start(run: RunTicket): void
-  finish(run: RunTicket, result: Result): void
+  /** A round ended: its measurement, or why it failed. */
+  finish(run: RunTicket, round: Round | undefined, failure: string | null): void
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US")
 
-const outcome = (r: Result): string =>
-  r.skipped !== null
-    ? `skipped: ${r.skipped}`
-    : `${fmt(r.opsPerSec)} ops/s  p50 ${fmt(r.latencyUs.p50)} µs  p99 ${fmt(r.latencyUs.p99)} µs` +
-      (r.groups === null ? "" : `  group ${r.groups.meanSize.toFixed(1)}`)
+const outcome = (r: Round | undefined, failure: string | null): string => {
+  if (r === undefined) return failure ?? "failed"
+  const l = r.latency.summary()
+  return (
+    `${fmt(r.opsPerSec)} ops/s  p50 ${fmt(l.p50)} µs  p99 ${fmt(l.p99)} µs` +
+    (r.stats === null || r.stats.groups === 0 ? "" : `  group ${r.stats.meanGroupSize.toFixed(1)}`) +
+    `  load ${r.load.end.toFixed(1)}`
+  )
+}
 
 const head = (run: RunTicket): string => `[${String(run.index + 1).padStart(String(run.total).length)}/${run.total}] ${run.label}`
 
 /** A progress display on `stream`: bars when it is a terminal, lines otherwise. */
 export const makeProgress = (stream: NodeJS.WriteStream = process.stderr): Progress => {
   if (!stream.isTTY) {
+    const began = performance.now()
+    const at = (): string => `+${((performance.now() - began) / 1000).toFixed(1)}s`
     return {
-      note: (text) => void stream.write(`${text}\n`),
+      note: (text) => void stream.write(`${at()} ${text}\n`),
       start: () => {},
-      finish: (run, r) => void stream.write(`${head(run)}  ${outcome(r)}\n`),
+      finish: (run, r, failure) => void stream.write(`${at()} ${head(run)}  ${outcome(r, failure)}\n`),
     }
   }
   let bar: cliProgress.SingleBar | undefined
@@ -64,9 +71,9 @@ export const makeProgress = (stream: NodeJS.WriteStream = process.stderr): Progr
       timer = setInterval(tick, 100)
       timer.unref()
     },
-    finish(_run, r) {
+    finish(_run, r, failure) {
       if (timer !== undefined) clearInterval(timer)
-      bar?.update(1000, { info: outcome(r) })
+      bar?.update(1000, { info: outcome(r, failure) })
       bar?.stop()
       bar = undefined
     },

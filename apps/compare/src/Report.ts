@@ -10,12 +10,23 @@ import { workloads } from "./Workload.ts"
 const count = z.number().int().nonnegative()
 const measure = z.number().nonnegative()
 
-export const LatencySchema = z.object({ p50: measure, p99: measure, max: measure })
+export const LatencySchema = z.object({
+  p50: measure,
+  p99: measure,
+  max: measure,
+  /** [percentile, µs] pairs over all rounds merged, for the CDF chart. */
+  cdf: z.array(z.tuple([z.number().min(0).max(100), measure])),
+})
+
+/** The machine's 1-minute load average when a round started and ended; `overloaded` when either exceeded the core count. */
+export const RoundLoadSchema = z.object({ start: measure, end: measure, overloaded: z.boolean() })
 
 export const ResultSchema = z.object({
   engine: z.string().min(1),
   /** The writepath strategy; null for peers and limits. */
   strategy: z.string().nullable(),
+  /** A peer's mode (rocksdb-cpp: classic, concurrent-memtable, pipelined, unordered); null otherwise. */
+  variant: z.string().nullable(),
   workload: z.enum(workloads),
   sync: z.boolean(),
   writers: z.number().int().positive(),
@@ -23,8 +34,18 @@ export const ResultSchema = z.object({
   valueSize: z.number().int().nonnegative(),
   /** Writes (txn: transactions) completed in the timed part. */
   ops: count,
+  /** Timed seconds over all rounds. */
   seconds: measure,
+  /** The median of `rounds`. */
   opsPerSec: measure,
+  opsPerSecMin: measure,
+  opsPerSecMax: measure,
+  /** ops/s of every round, in the order they ran. */
+  rounds: z.array(measure),
+  roundLoads: z.array(RoundLoadSchema),
+  /** A headline cell (longer rounds; its bar chart leads the report). */
+  headline: z.boolean(),
+  /** Percentiles over every operation of every round. */
   latencyUs: LatencySchema,
   groups: z.object({ count, meanSize: measure }).nullable(),
   walSyncs: count.nullable(),
@@ -48,7 +69,12 @@ export const SettingsSchema = z.object({
   /** Total time budget split over the runs, seconds (null: runs are capped by ops only). */
   budgetSeconds: measure.nullable(),
   quick: z.boolean(),
+  full: z.boolean(),
   warmUp: z.boolean(),
+  /** Rounds per cell, interleaved: round r of every engine of a cell before round r + 1. */
+  rounds: z.number().int().positive(),
+  /** Least timed seconds of one round of a headline cell. */
+  headlineSeconds: measure,
   /** The folder the runs wrote in (a temporary folder inside it, removed afterwards). */
   dir: z.string(),
 })

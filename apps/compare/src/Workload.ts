@@ -8,15 +8,16 @@
  */
 import { Buffer } from "node:buffer"
 import { randomFillSync } from "node:crypto"
+import { isYcsb, ycsbPresets } from "./Ycsb.ts"
 
-export const workloads = ["fillseq", "fillrandom", "overwrite", "readwhilewriting", "txn"] as const
+export const workloads = ["fillseq", "fillrandom", "overwrite", "readwhilewriting", "txn", ...ycsbPresets] as const
 export type Workload = (typeof workloads)[number]
 
-/** Keys loaded (without sync, untimed) before overwrite and readwhilewriting, which write and read over them. */
+/** Keys loaded (without sync, untimed) before overwrite, readwhilewriting and the YCSB presets (their record count). */
 export const preloadKeys = 10_000
 
 /** Workloads that write over a preloaded key space. */
-export const needsPreload = (w: Workload): boolean => w === "overwrite" || w === "readwhilewriting"
+export const needsPreload = (w: Workload): boolean => w === "overwrite" || w === "readwhilewriting" || isYcsb(w)
 
 /** db_bench-style keys: `keySize` bytes, the number right-aligned and zero-padded. */
 export const makeKey = (n: number, keySize: number): Buffer => {
@@ -58,11 +59,11 @@ export const keyStream = (workload: Workload, keySize: number, seed = 301): ((i:
   switch (workload) {
     case "fillseq":
       return (i) => makeKey(i, keySize)
-    case "overwrite":
-    case "readwhilewriting":
-      return () => makeKey(Math.floor(random() * preloadKeys), keySize)
     case "fillrandom":
     case "txn":
       return () => makeKey(Math.floor(random() * 1e9), keySize)
+    default:
+      // overwrite, readwhilewriting (the YCSB presets draw their own requests: Ycsb.ts).
+      return () => makeKey(Math.floor(random() * preloadKeys), keySize)
   }
 }

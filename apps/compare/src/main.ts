@@ -9,7 +9,7 @@ import { makeReport } from "./makeReport.ts"
 import { makeProgress } from "./Progress.ts"
 import { parseCli } from "./parseCli.ts"
 import { renderHtml } from "./renderHtml.ts"
-import { renderTable } from "./renderTable.ts"
+import { adviceLines, renderTable } from "./renderTable.ts"
 import { runMatrix } from "./runMatrix.ts"
 
 /** Writes a file, making its folder. */
@@ -31,7 +31,8 @@ const main = async (): Promise<number> => {
   const report = makeReport(config, startedAt, results)
   writeFile(config.json, `${JSON.stringify(report, null, 2)}\n`)
   writeFile(config.html, await renderHtml(report))
-  process.stdout.write(`${renderTable(report)}\n\nwrote ${config.json} and ${config.html}\n`)
+  if (config.advise) process.stdout.write(`${adviceLines(report).join("\n")}\n`)
+  else process.stdout.write(`${renderTable(report)}\n\nwrote ${config.json} and ${config.html}\n`)
   return 0
 }
 

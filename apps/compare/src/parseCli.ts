@@ -4,7 +4,7 @@
  * can check that) instead of a stack trace.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander"
-import { type CompareConfig, defaultConfig, quickConfig, type SyncMode } from "./CompareConfig.ts"
+import { type CompareConfig, defaultConfig, fullConfig, quickConfig, type SyncMode } from "./CompareConfig.ts"
 import { engineNames } from "./engines/allEngines.ts"
 import { strategies } from "./engines/writepath.ts"
 import { type RuntimeName, runtimeName } from "./runtimeInfo.ts"
@@ -64,10 +64,14 @@ const program = (): Command =>
     .addOption(new Option("--writers <list>", "concurrent writers per run, e.g. 1,8,64").argParser(writerList))
     .addOption(new Option("--sync <mode>", "durable writes").choices(["on", "off", "both"]))
     .addOption(new Option("--ops <n>", "cap on writes per run (alone: every run does exactly n)").argParser(intIn("--ops", 1, 1e9)))
-    .addOption(new Option("--budget <seconds>", "total seconds split over the runs (default 95, --quick 6)").argParser(positiveNumber))
+    .addOption(new Option("--budget <seconds>", "total seconds of rounds (default 200, --full 420, --quick 10)").argParser(positiveNumber))
+    .addOption(new Option("--rounds <n>", "interleaved rounds per cell (default 3)").argParser(intIn("--rounds", 1, 100)))
+    .addOption(new Option("--headline-seconds <s>", "timed seconds of each round of a headline cell (default 2)").argParser(positiveNumber))
     .addOption(new Option("--value-size <n>", "value bytes").argParser(intIn("--value-size", 0, 1 << 20)))
     .addOption(new Option("--key-size <n>", "key bytes (zero-padded decimal)").argParser(intIn("--key-size", 10, 1024)))
-    .addOption(new Option("--quick", "smoke run under 20 s"))
+    .addOption(new Option("--quick", "smoke run under 30 s").conflicts("full"))
+    .addOption(new Option("--full", "the wide matrix (1, 8, 64 writers) with the line charts over writers"))
+    .addOption(new Option("--advise", "print only the strategy advice (runs writepath's strategies only, unless --engines)"))
     .addOption(new Option("--json <file>", `JSON report (default ${defaultConfig.json})`))
     .addOption(new Option("--html <file>", `HTML report (default ${defaultConfig.html})`))
     .addOption(new Option("--dir <path>", "run on this folder's file system (a temporary folder inside it, removed afterwards)"))
@@ -90,6 +94,10 @@ interface Flags {
   sync?: SyncMode
   ops?: number
   budget?: number
+  rounds?: number
+  headlineSeconds?: number
+  full?: true
+  advise?: true
   valueSize?: number
   keySize?: number
   quick?: true
@@ -121,9 +129,10 @@ export const parseCli = (args: readonly string[], runtime: RuntimeName = runtime
       stderr: `error: --runtime ${f.runtime} given, but this is ${runtime}\n\n${cmd.helpInformation()}`,
     }
   }
-  const base = f.quick ? quickConfig : defaultConfig
+  const base = f.quick ? quickConfig : f.full ? fullConfig : defaultConfig
   const config: CompareConfig = {
-    engines: f.engines ?? base.engines,
+    ...base,
+    engines: f.engines ?? (f.advise ? ["writepath"] : base.engines),
     strategies: f.strategies ?? base.strategies,
     workloads: f.workloads ?? base.workloads,
     writers: f.writers ?? base.writers,
@@ -134,6 +143,10 @@ export const parseCli = (args: readonly string[], runtime: RuntimeName = runtime
     // --ops alone means "exactly n writes per run", with no time cap.
     budgetSeconds: f.budget ?? (f.ops !== undefined ? null : base.budgetSeconds),
     quick: f.quick === true,
+    full: f.full === true,
+    advise: f.advise === true,
+    rounds: f.rounds ?? base.rounds,
+    headlineSeconds: f.headlineSeconds ?? base.headlineSeconds,
     warmUp: base.warmUp,
     json: f.json ?? base.json,
     html: f.html ?? base.html,

@@ -1,5 +1,6 @@
 /** The stdout summary: one row per run that ran, grouped by cell, then what was skipped and why. */
 import Table from "cli-table3"
+import { adviceText, advise } from "./advice.ts"
 import { limitFor } from "./analyze.ts"
 import { engineLabel } from "./Engine.ts"
 import type { Report } from "./Report.ts"
@@ -8,8 +9,22 @@ const int = (n: number): string => Math.round(n).toLocaleString("en-US")
 
 export const renderTable = (report: Report): string => {
   const table = new Table({
-    head: ["workload", "sync", "writers", "engine", "ops/s", "p50 µs", "p99 µs", "max µs", "group", "syncs", "reads/s", "vs limit"],
-    colAligns: ["left", "left", "right", "left", "right", "right", "right", "right", "right", "right", "right", "right"],
+    head: [
+      "workload",
+      "sync",
+      "writers",
+      "engine",
+      "ops/s",
+      "min..max",
+      "p50 µs",
+      "p99 µs",
+      "max µs",
+      "group",
+      "syncs",
+      "reads/s",
+      "vs limit",
+    ],
+    colAligns: ["left", "left", "right", "left", "right", "right", "right", "right", "right", "right", "right", "right", "right"],
     style: { head: [], border: [], compact: true },
   })
   const done = report.results.filter((r) => r.skipped === null)
@@ -19,8 +34,9 @@ export const renderTable = (report: Report): string => {
       r.workload,
       r.sync ? "on" : "off",
       String(r.writers),
-      engineLabel(r.engine, r.strategy),
+      engineLabel(r.engine, r.strategy, r.variant) + (r.roundLoads.some((l) => l.overloaded) ? " !" : ""),
       int(r.opsPerSec),
+      `${int(r.opsPerSecMin)}..${int(r.opsPerSecMax)}`,
       int(r.latencyUs.p50),
       int(r.latencyUs.p99),
       int(r.latencyUs.max),
@@ -34,10 +50,25 @@ export const renderTable = (report: Report): string => {
   const skips = new Map<string, Set<string>>()
   for (const r of report.results)
     if (r.skipped !== null) {
-      const key = `${r.engine}${r.strategy === null ? "" : ` (${r.strategy})`}: ${r.skipped}`
+      const key = `${engineLabel(r.engine, r.strategy, r.variant)}: ${r.skipped}`
       skips.set(key, (skips.get(key) ?? new Set()).add(r.workload))
     }
   const skipLines = [...skips].map(([key, w]) => `  ${key} [${[...w].join(", ")}]`)
   const head = `${report.runtime} on ${report.machine.cpus} CPUs, ${report.machine.memGiB} GiB, ${report.uvThreadpoolSize === null ? "no libuv thread pool" : `UV_THREADPOOL_SIZE ${report.uvThreadpoolSize}`}`
-  return [head, done.length > 0 ? table.toString() : "(no run ran)", ...(skipLines.length > 0 ? ["skipped:", ...skipLines] : [])].join("\n")
+  const s = report.settings
+  const rounds = `${s.rounds} rounds per cell, median ops/s with the rounds' min..max; "!" = a round ran with the load average above ${report.machine.cpus}`
+  return [
+    head,
+    rounds,
+    done.length > 0 ? table.toString() : "(no run ran)",
+    ...(skipLines.length > 0 ? ["skipped:", ...skipLines] : []),
+    "advice:",
+    ...adviceLines(report),
+  ].join("\n")
+}
+
+/** The advice alone (`--advise`), one line per workload and mode. */
+export const adviceLines = (report: Report): string[] => {
+  const lines = advise(report.results).map((a) => `  ${adviceText(a)}`)
+  return lines.length > 0 ? lines : ["  no writepath strategy ran"]
 }

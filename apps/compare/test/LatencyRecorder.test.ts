@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { LatencyRecorder } from "../src/LatencyRecorder.ts"
+import { cdfPercentiles, LatencyRecorder } from "../src/LatencyRecorder.ts"
 import { xorshift } from "../src/Workload.ts"
 
 /** Nearest-rank percentile of a sorted sample: the smallest value with at least p% of the sample at or below it. */
@@ -7,14 +7,28 @@ const nearestRank = (sorted: readonly number[], p: number): number => sorted[Mat
 
 describe("LatencyRecorder", () => {
   it("is all zeros when empty", () => {
-    expect(new LatencyRecorder().summary()).toEqual({ p50: 0, p99: 0, max: 0 })
+    expect(new LatencyRecorder().summary()).toEqual({ p50: 0, p99: 0, max: 0, cdf: [] })
   })
 
   it("gives exact percentiles for small integer latencies", () => {
     const r = new LatencyRecorder()
     for (let us = 1; us <= 1000; us++) r.record(us)
     expect(r.count).toBe(1000)
-    expect(r.summary()).toEqual({ p50: 500, p99: 990, max: 1000 })
+    const { cdf, ...rest } = r.summary()
+    expect(rest).toEqual({ p50: 500, p99: 990, max: 1000 })
+    expect(cdf.map(([p]) => p)).toEqual([...cdfPercentiles])
+    expect(cdf.find(([p]) => p === 90)).toEqual([90, 900])
+    expect(cdf.at(-1)).toEqual([100, 1000])
+  })
+
+  it("merges recorders and takes bucket counts (rounds merged, db_bench's histogram)", () => {
+    const a = new LatencyRecorder()
+    const b = new LatencyRecorder()
+    for (let us = 1; us <= 500; us++) a.record(us)
+    b.recordCount(1000, 500)
+    b.recordCount(7, 0)
+    a.addAll(b)
+    expect([a.count, a.percentile(50), a.percentile(51), a.summary().max]).toEqual([1000, 500, 1000, 1000])
   })
 
   it("matches nearest-rank percentiles of a skewed sample to 0.1 %", () => {

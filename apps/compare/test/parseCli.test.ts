@@ -2,7 +2,7 @@ import { execFile } from "node:child_process"
 import * as path from "node:path"
 import { promisify } from "node:util"
 import { describe, expect, it } from "vitest"
-import { defaultConfig, quickConfig } from "../src/CompareConfig.ts"
+import { defaultConfig, fullConfig, quickConfig } from "../src/CompareConfig.ts"
 import { parseCli } from "../src/parseCli.ts"
 
 const run = (...args: string[]) => parseCli(args, "node")
@@ -24,6 +24,33 @@ describe("parseCli", () => {
   it("--quick gives the quick matrix; explicit flags win over it", () => {
     const out = run("--quick", "--writers", "4")
     expect(out.kind === "run" && out.config).toEqual({ ...quickConfig, writers: [4] })
+  })
+
+  it("the default run: 1 and 64 writers, both modes, four workloads, every engine, 3 rounds, 2-s headline rounds", () => {
+    expect(defaultConfig).toMatchObject({
+      writers: [1, 64],
+      sync: "both",
+      workloads: ["fillrandom", "overwrite", "readwhilewriting", "txn"],
+      rounds: 3,
+      headlineSeconds: 2,
+      full: false,
+    })
+    expect(defaultConfig.engines).toContain("rocksdb-cpp")
+    expect(defaultConfig.engines).toContain("limit-device")
+  })
+
+  it("--full gives the wide matrix, --rounds and --headline-seconds set the rounds, --advise runs the strategies only", () => {
+    const full = run("--full")
+    expect(full.kind === "run" && full.config).toEqual({ ...fullConfig, full: true })
+    expect(fullConfig.writers).toEqual([1, 8, 64])
+    const rounds = run("--rounds", "5", "--headline-seconds", "3.5", "--writers", "64", "--sync", "on")
+    expect(rounds.kind === "run" && [rounds.config.rounds, rounds.config.headlineSeconds, rounds.config.writers]).toEqual([5, 3.5, [64]])
+    const advise = run("--advise")
+    expect(advise.kind === "run" && [advise.config.advise, advise.config.engines]).toEqual([true, ["writepath"]])
+    const advisePeers = run("--advise", "--engines", "writepath,lmdb")
+    expect(advisePeers.kind === "run" && advisePeers.config.engines).toEqual(["writepath", "lmdb"])
+    const ycsb = run("--workloads", "ycsb-a,ycsb-f")
+    expect(ycsb.kind === "run" && ycsb.config.workloads).toEqual(["ycsb-a", "ycsb-f"])
   })
 
   it("parses every flag of the issue", () => {
@@ -69,6 +96,8 @@ describe("parseCli", () => {
     expectUsageError(["--ops"], /argument missing/)
     expectUsageError(["--key-size", "4"], /--key-size must be an integer in \[10, 1024\]/)
     expectUsageError(["--budget", "0"], /positive number of seconds/)
+    expectUsageError(["--rounds", "0"], /--rounds must be an integer in \[1, 100\]/)
+    expectUsageError(["--quick", "--full"], /option '--quick' cannot be used with option '--full'/)
     expectUsageError(["extra"], /too many arguments/)
     expectUsageError(["--runtime", "bun"], /--runtime bun given, but this is node/)
   })

@@ -8,7 +8,7 @@ import { limitSync } from "../src/engines/limitSync.ts"
 import { writepathEngines } from "../src/engines/writepath.ts"
 import { makeReport } from "../src/makeReport.ts"
 import { ReportSchema } from "../src/Report.ts"
-import { renderTable } from "../src/renderTable.ts"
+import { adviceLines, renderTable } from "../src/renderTable.ts"
 import { runMatrix } from "../src/runMatrix.ts"
 import { runWorkload } from "../src/runWorkload.ts"
 import { fakeEngine } from "./fakeEngine.ts"
@@ -21,6 +21,7 @@ const tiny: CompareConfig = {
   writers: [1, 4],
   ops: 200,
   budgetSeconds: null,
+  rounds: 1,
   warmUp: false,
 }
 
@@ -127,7 +128,7 @@ describe("runMatrix", () => {
 
 describe("report", () => {
   it("matches the JSON contract, survives a round trip, and feeds the table and the verdicts", async () => {
-    const config = { ...tiny, strategies: ["classic", "two-queue"] } as const
+    const config = { ...tiny, strategies: ["classic", "two-queue"], rounds: 2 } as const
     const results = await runMatrix(config, { engines: [fakeEngine(), fakeEngine({ strategy: "two-queue" }), limitSync] })
     const report = makeReport(config, new Date(), results)
     const parsed = ReportSchema.parse(JSON.parse(JSON.stringify(report)))
@@ -139,6 +140,7 @@ describe("report", () => {
       [
         "engine",
         "strategy",
+        "variant",
         "workload",
         "sync",
         "writers",
@@ -147,6 +149,11 @@ describe("report", () => {
         "ops",
         "seconds",
         "opsPerSec",
+        "opsPerSecMin",
+        "opsPerSecMax",
+        "rounds",
+        "roundLoads",
+        "headline",
         "latencyUs",
         "groups",
         "walSyncs",
@@ -161,9 +168,30 @@ describe("report", () => {
     const v = verdicts(parsed.results)
     expect(v.map((x) => x.workload)).toEqual(["fillrandom", "readwhilewriting", "txn"])
     expect(v[0]?.text).toMatch(
-      /^sync, 4 writers: (classic|two-queue) wins with [\d,]+ ops\/s, [\d.]+x (classic|two-queue), [\d.]+x limit-sync\./,
+      /^sync, 4 writers, writepath\/(classic|two-queue): (ahead of|behind|within noise of) limit-sync \([\d.]+x\)\. no-sync, 4 writers, /,
     )
-    expect(renderTable(parsed)).toMatch(/writepath\/two-queue/)
+    // Two rounds each, the median between min and max, latency over both rounds.
+    for (const row of parsed.results.filter((x) => x.skipped === null)) {
+      expect(row.rounds).toHaveLength(2)
+      expect(row.roundLoads).toHaveLength(2)
+      expect(row.opsPerSec).toBe((row.rounds[0]! + row.rounds[1]!) / 2)
+      expect(row.ops).toBe(400)
+    }
+    const table = renderTable(parsed)
+    expect(table).toMatch(/writepath\/two-queue/)
+    expect(table).toMatch(/2 rounds per cell, median ops\/s with the rounds' min\.\.max/)
+    // --advise prints only these lines: one per workload and mode where a strategy ran.
+    const advice = adviceLines(parsed)
+    expect(advice.map((l) => l.trim().split(",")[0])).toEqual([
+      "fillrandom",
+      "fillrandom",
+      "readwhilewriting",
+      "readwhilewriting",
+      "txn",
+      "txn",
+    ])
+    expect(advice.every((l) => /open\(\{ path, strategy: "(classic|two-queue)" \}\) \| Db\.layer/.test(l))).toBe(true)
+    expect(table.endsWith(advice.join("\n"))).toBe(true)
   })
 
   it("rejects a report that breaks the contract", () => {
@@ -183,8 +211,14 @@ describe("report", () => {
     }
     const full = {
       ...row,
+      variant: null,
       opsPerSec: 1,
-      latencyUs: { p50: 1, p99: 1, max: 1 },
+      opsPerSecMin: 1,
+      opsPerSecMax: 1,
+      rounds: [1],
+      roundLoads: [{ start: 0.5, end: 0.7, overloaded: false }],
+      headline: false,
+      latencyUs: { p50: 1, p99: 1, max: 1, cdf: [[50, 1]] },
       groups: null,
       walSyncs: null,
       skipped: null,
@@ -194,5 +228,7 @@ describe("report", () => {
     expect(ReportSchema.safeParse({ ...good, results: [{ ...full, workload: "scan" }] }).success).toBe(false)
     expect(ReportSchema.safeParse({ ...good, results: [{ ...full, latencyUs: { p50: 1 } }] }).success).toBe(false)
     expect(ReportSchema.safeParse({ ...good, results: [row] }).success).toBe(false)
+    expect(ReportSchema.safeParse({ ...good, results: [{ ...full, rounds: [-1] }] }).success).toBe(false)
+    expect(ReportSchema.safeParse({ ...good, results: [{ ...full, roundLoads: [{ start: 1 }] }] }).success).toBe(false)
   })
 })

@@ -1,17 +1,40 @@
 /**
  * Every engine the app knows, in report order, and the names `--engines` accepts.
- * `writepath` stands for its four strategies (narrowed by `--strategies`).
+ * `writepath` stands for its four strategies (narrowed by `--strategies`), `rocksdb-cpp` for
+ * its four db_bench modes.
  */
 import type { Engine } from "../Engine.ts"
 import { classicLevel } from "./classicLevel.ts"
+import { limitDevice } from "./limitDevice.ts"
 import { limitMemtable } from "./limitMemtable.ts"
 import { limitSync } from "./limitSync.ts"
 import { lmdb } from "./lmdb.ts"
 import { rocksdb } from "./rocksdb.ts"
+import { rocksdbCppEngines } from "./rocksdbCpp.ts"
 import { sqlite } from "./sqlite.ts"
 import { writepathEngines } from "./writepath.ts"
 
-export const allEngines: readonly Engine[] = [...writepathEngines, classicLevel, rocksdb, lmdb, sqlite, limitSync, limitMemtable]
+export const allEngines: readonly Engine[] = [
+  ...writepathEngines,
+  classicLevel,
+  rocksdb,
+  ...rocksdbCppEngines,
+  lmdb,
+  sqlite,
+  limitSync,
+  limitDevice,
+  limitMemtable,
+]
 
-export const engineNames = ["writepath", "classic-level", "rocksdb", "lmdb", "sqlite", "limit-sync", "limit-memtable"] as const
+export const engineNames = [
+  "writepath",
+  "classic-level",
+  "rocksdb",
+  "rocksdb-cpp",
+  "lmdb",
+  "sqlite",
+  "limit-sync",
+  "limit-device",
+  "limit-memtable",
+] as const
 export type EngineName = (typeof engineNames)[number]
