@@ -76,7 +76,10 @@ const engineConfig: Config.Config<EngineConfig> = Config.all({
 }).pipe(Config.mapOrFail(validateEngine))
 
 export const kvConfig: Config.Config<KvConfig> = Config.all({
-  port: Config.port("PORT").pipe(Config.withDefault(8080)),
+  port: Config.integer("PORT").pipe(
+    Config.validate({ message: "must be a TCP port, 0 to 65535 (0: any free port)", validation: (n) => n >= 0 && n <= 65535 }),
+    Config.withDefault(8080),
+  ),
   host: Config.nonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1")),
   token: Config.option(Config.redacted(Config.nonEmptyString("WRITEPATH_TOKEN"))),
   maxBodyBytes: positiveInt("WRITEPATH_MAX_BODY_BYTES", 4 * 1024 * 1024),
