@@ -12,7 +12,7 @@
  * | WRITEPATH_MAX_BODY_BYTES | request bodies above this get 413 | 4 MiB |
  * | WRITEPATH_MAX_KEY_BYTES | keys above this (UTF-8 bytes) get 400 | 4096 |
  * | WRITEPATH_NO_SLOWDOWN | a write that meets a write stall fails with 503 instead of waiting | true |
- * | WRITEPATH_LOG_LEVEL | Effect log level (All, Debug, Info, Warning, Error, None) | Info |
+ * | WRITEPATH_LOG_LEVEL | all, trace, debug, info, warn, error, fatal, off | info |
  * | WRITEPATH_<OPTION> | any engine option, e.g. WRITEPATH_WRITE_BUFFER_SIZE=1048576 | the engine's |
  */
 import { type EngineOptions, parseEngineOptions, STRATEGIES, type StrategyName } from "@writepath/strategies"

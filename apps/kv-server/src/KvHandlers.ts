@@ -33,7 +33,9 @@ export const kvHandlers = (limits: Limits) =>
         .handle("get", ({ path }) =>
           Effect.flatMap(key(path.key), (k) =>
             Effect.flatMap(store.get(k), (v) =>
-              v === undefined ? Effect.fail(new KeyNotFound({ key: path.key, message: `key ${JSON.stringify(path.key)} not found` })) : Effect.succeed(v),
+              v === undefined
+                ? Effect.fail(new KeyNotFound({ key: path.key, message: `key ${JSON.stringify(path.key)} not found` }))
+                : Effect.succeed(v),
             ),
           ),
         )
@@ -55,7 +57,11 @@ export const kvHandlers = (limits: Limits) =>
             if (request.url.startsWith("/kv/")) return yield* new BadRequest({ message: "key is empty" })
             const gte = urlParams.gte === undefined ? undefined : yield* keyBytes(urlParams.gte, limits.maxKeyBytes, "gte")
             const lt = urlParams.lt === undefined ? undefined : yield* keyBytes(urlParams.lt, limits.maxKeyBytes, "lt")
-            const rows = store.scan({ ...(gte === undefined ? {} : { gte }), ...(lt === undefined ? {} : { lt }), reverse: urlParams.reverse === "true" })
+            const rows = store.scan({
+              ...(gte === undefined ? {} : { gte }),
+              ...(lt === undefined ? {} : { lt }),
+              reverse: urlParams.reverse === "true",
+            })
             const limited = urlParams.limit === undefined ? rows : Stream.take(rows, urlParams.limit)
             return HttpServerResponse.stream(Stream.map(limited, scanLine), { contentType: "application/x-ndjson" })
           }),
@@ -82,7 +88,11 @@ export const kvHandlers = (limits: Limits) =>
           writeOnly,
         )
         .handle("commit", ({ path }) => Effect.as(store.commit(path.name), { name: path.name, state: "committed" as const }), writeOnly)
-        .handle("rollback", ({ path }) => Effect.as(store.rollback(path.name), { name: path.name, state: "rolledBack" as const }), writeOnly)
+        .handle(
+          "rollback",
+          ({ path }) => Effect.as(store.rollback(path.name), { name: path.name, state: "rolledBack" as const }),
+          writeOnly,
+        )
         .handle("stats", () => Effect.zipWith(store.stats, store.prepared, (s, preparedTransactions) => ({ ...s, preparedTransactions })))
         .handle("health", () => Effect.succeed({ status: "ok" as const, strategy: store.strategy }))
     }),

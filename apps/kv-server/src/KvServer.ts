@@ -23,10 +23,18 @@ export const kvServerLayer = <E>(
   draining: Draining,
   httpServer: Layer.Layer<HttpServer.HttpServer | HttpRouter.HttpRouter.DefaultServices, E>,
 ): Layer.Layer<never, E> => {
-  const auth = Option.match(config.token, { onNone: () => <E, R>(app: HttpApp.Default<E, R>) => app, onSome: bearerAuth })
+  const auth = Option.match(config.token, {
+    onNone:
+      () =>
+      <E, R>(app: HttpApp.Default<E, R>) =>
+        app,
+    onSome: bearerAuth,
+  })
   const limit = bodyLimit(config.maxBodyBytes)
   const api = HttpApiBuilder.api(KvApi).pipe(Layer.provide(kvHandlers({ maxKeyBytes: config.maxKeyBytes })))
-  const store = KvStore.layer(config.engine.input, { noSlowdown: config.noSlowdown }).pipe(Layer.provide(ownerOnlyFiles(config.engine.options.path)))
+  const store = KvStore.layer(config.engine.input, { noSlowdown: config.noSlowdown }).pipe(
+    Layer.provide(ownerOnlyFiles(config.engine.options.path)),
+  )
   // Inside the API's error handling (the router's failures are still failures here), around every route including the docs.
   const guards = HttpApiBuilder.middleware((app) => auth(limit(routeNotFound(app))))
   return HttpApiBuilder.serve(requestLog(draining)).pipe(

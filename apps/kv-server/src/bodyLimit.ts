@@ -4,7 +4,7 @@
  * Content-Length, so its size is unknown until read) -> 411. The platform's own reader
  * limit is set to the same value as a second guard.
  */
-import { HttpIncomingMessage, type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { type HttpApp, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Option } from "effect"
 
 export const bodyLimit =

@@ -5,7 +5,7 @@
  */
 import type { HttpServerRequest } from "@effect/platform"
 import { Effect, Either, ParseResult, Schema } from "effect"
-import { type BatchOpInput, BatchBody } from "./KvApi.ts"
+import { BatchBody, type BatchOpInput } from "./KvApi.ts"
 import { BadRequest } from "./KvError.ts"
 import type { BatchOp } from "./KvStore.ts"
 

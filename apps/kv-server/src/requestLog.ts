@@ -12,22 +12,24 @@ import type { Draining } from "./Draining.ts"
 export const requestLog =
   (draining: Draining) =>
   <R>(app: HttpApp.Default<never, R>): HttpApp.Default<never, R> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const requestId = request.headers["x-request-id"] ?? randomUUID()
-    const started = performance.now()
-    return Effect.logDebug("request received").pipe(
-      Effect.zipRight(
-        HttpApp.appendPreResponseHandler((_, response) =>
-          Effect.sync(() => {
-            const tagged = HttpServerResponse.setHeader(response, "x-request-id", requestId)
-            return draining.started ? HttpServerResponse.setHeader(tagged, "connection", "close") : tagged
-          }),
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const requestId = request.headers["x-request-id"] ?? randomUUID()
+      const started = performance.now()
+      return Effect.logDebug("request received").pipe(
+        Effect.zipRight(
+          HttpApp.appendPreResponseHandler((_, response) =>
+            Effect.sync(() => {
+              const tagged = HttpServerResponse.setHeader(response, "x-request-id", requestId)
+              return draining.started ? HttpServerResponse.setHeader(tagged, "connection", "close") : tagged
+            }),
+          ),
         ),
-      ),
-      Effect.zipRight(app),
-      Effect.tap((response) =>
-        Effect.log("request").pipe(Effect.annotateLogs({ status: response.status, ms: Math.round((performance.now() - started) * 10) / 10 })),
-      ),
-      Effect.annotateLogs({ requestId, method: request.method, url: request.url }),
-    )
-  })
+        Effect.zipRight(app),
+        Effect.tap((response) =>
+          Effect.log("request").pipe(
+            Effect.annotateLogs({ status: response.status, ms: Math.round((performance.now() - started) * 10) / 10 }),
+          ),
+        ),
+        Effect.annotateLogs({ requestId, method: request.method, url: request.url }),
+      )
+    })

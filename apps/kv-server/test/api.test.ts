@@ -46,7 +46,9 @@ describe("GET/PUT/DELETE /kv/{key}", () => {
   })
 
   it("takes any content type as raw bytes, and an empty value", async () => {
-    expect((await req("/kv/j", { method: "PUT", body: '{"not":"parsed"}', headers: { "content-type": "application/json" } })).status).toBe(204)
+    expect((await req("/kv/j", { method: "PUT", body: '{"not":"parsed"}', headers: { "content-type": "application/json" } })).status).toBe(
+      204,
+    )
     expect(await (await req("/kv/j")).text()).toBe('{"not":"parsed"}')
     expect((await put("empty", "")).status).toBe(204)
     const g = await req("/kv/empty")
@@ -104,7 +106,11 @@ describe("POST /batch", () => {
     ["put without value", '{"ops":[{"type":"put","key":"k"}]}', /value/],
     ["empty key", '{"ops":[{"type":"put","key":"","value":"v"}]}', /ops\[0\]\.key is empty/],
     ["bad base64", '{"ops":[{"type":"put","key":"k","value":"@@@","encoding":"base64"}]}', /ops\[0\]\.value is not valid base64/],
-    ["key over the limit", JSON.stringify({ ops: [{ type: "delete", key: "k".repeat(MAX_KEY + 1) }] }), /ops\[0\]\.key is 65 bytes, over the limit of 64/],
+    [
+      "key over the limit",
+      JSON.stringify({ ops: [{ type: "delete", key: "k".repeat(MAX_KEY + 1) }] }),
+      /ops\[0\]\.key is 65 bytes, over the limit of 64/,
+    ],
   ])("a malformed batch (%s) is 400 naming the problem and writes nothing", async (_, body, message) => {
     const before = await ndjson(await req("/kv"))
     const r = await req("/batch", { method: "POST", headers: { "content-type": "application/json" }, body })
@@ -206,7 +212,10 @@ describe("bad input on /kv/{key}", () => {
 describe("POST /txn/{name}/prepare|commit|rollback", () => {
   const ops = (k: string) => JSON.stringify({ ops: [{ type: "put", key: k, value: "t" }] })
   const txn = (name: string, step: string, body?: string) =>
-    req(`/txn/${name}/${step}`, { method: "POST", ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }) })
+    req(`/txn/${name}/${step}`, {
+      method: "POST",
+      ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }),
+    })
 
   it("prepare hides the writes; commit shows them; the name is free again", async () => {
     const p = await txn("t1", "prepare", ops("txn-k"))

@@ -30,7 +30,9 @@ describe("WRITEPATH_STRATEGY picks the engine's write strategy", () => {
     const puts = await Promise.all(Array.from({ length: 16 }, (_, i) => fetch(`${s.url}/kv/k${i}`, { method: "PUT", body: `v${i}` })))
     expect(puts.map((r) => r.status)).toEqual(Array(16).fill(204))
     const body = JSON.stringify({ ops: [{ type: "put", key: "t", value: strategy }] })
-    expect((await fetch(`${s.url}/txn/x/prepare`, { method: "POST", body, headers: { "content-type": "application/json" } })).status).toBe(200)
+    expect((await fetch(`${s.url}/txn/x/prepare`, { method: "POST", body, headers: { "content-type": "application/json" } })).status).toBe(
+      200,
+    )
     expect((await fetch(`${s.url}/txn/x/commit`, { method: "POST" })).status).toBe(200)
     expect(await (await fetch(`${s.url}/kv/t`)).text()).toBe(strategy)
     const stats = (await (await fetch(`${s.url}/stats`)).json()) as { strategy: string; walSyncs: number }

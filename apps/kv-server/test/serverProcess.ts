@@ -39,13 +39,23 @@ export interface SpawnResult {
   readonly output: string
 }
 
+const children = new Set<ChildProcess>()
+
 const spawnServer = (env: Record<string, string>, runtime: "node" | "bun"): ChildProcess => {
   const [cmd, args] = runtime === "node" ? [process.execPath, ["--import", tsxLoader, main]] : [bunBinary, ["run", main]]
-  return spawn(cmd, args, {
+  const child = spawn(cmd, args, {
     cwd: appDir,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? os.tmpdir(), PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   })
+  children.add(child)
+  child.once("exit", () => children.delete(child))
+  return child
+}
+
+/** SIGKILLs every server a test left running (a failed or timed-out test), so none outlives the run. */
+export const killLeftovers = (): void => {
+  for (const c of children) c.kill("SIGKILL")
 }
 
 const exitOf = (child: ChildProcess): Promise<number | NodeJS.Signals> =>
@@ -126,5 +136,6 @@ export const tempDir = (): string => {
   return d
 }
 export const removeTempDirs = (): void => {
+  killLeftovers()
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
 }
