@@ -6,7 +6,7 @@
  * server (the requests in flight finish first) and then closes the database.
  */
 import { HttpApiBuilder, HttpApiSwagger, type HttpApp, type HttpRouter, HttpServer } from "@effect/platform"
-import { Layer, Option } from "effect"
+import { Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { bearerAuth } from "./bearerAuth.ts"
 import { bodyLimit } from "./bodyLimit.ts"
 import type { Draining } from "./Draining.ts"
@@ -42,7 +42,8 @@ export const kvServerLayer = <E>(
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(api),
-    HttpServer.withLogAddress,
+    // The address is logged at any WRITEPATH_LOG_LEVEL: operators (and the tests) read the port from it.
+    Layer.tap(() => HttpServer.addressFormattedWith((address) => Effect.log(`Listening on ${address}`)).pipe(Logger.withMinimumLogLevel(LogLevel.Info))),
     // Order matters: the store is built before the HTTP server and so released after it; the
     // database closes only once the server has stopped and its requests in flight are done.
     Layer.provide(httpServer),
