@@ -15,6 +15,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
+import { createServer } from "node:http"
 import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -130,6 +131,28 @@ const httpMixed = async (url: string, written: number): Promise<HttpFigures> => 
   return figures(r)
 }
 
+/**
+ * The machine's HTTP ceiling in this run: a bare node:http server answering 204 to the same
+ * autocannon load (no Effect, no engine). On a loaded shared machine loopback HTTP slows far
+ * more than in-process code, so this row says how much of the gap is the machine.
+ */
+const bareHttp = async (): Promise<HttpFigures> => {
+  const server = createServer((_, res) => {
+    res.statusCode = 204
+    res.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as { port: number }).port
+  try {
+    return figures(
+      await autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: DURATION, method: "PUT", body: VALUE }),
+    )
+  } finally {
+    await new Promise((resolve) => server.close(resolve))
+  }
+}
+
+const bare = await bareHttp()
 const rows = []
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "kv-bench-"))
 try {
@@ -152,7 +175,8 @@ try {
 }
 
 const f = (n: number) => n.toLocaleString("en-US")
-console.log(`${CONNECTIONS} connections / writers, ${DURATION} s per run, 100-byte values, load ${os.loadavg()[0]!.toFixed(1)}\n`)
+console.log(`${CONNECTIONS} connections / writers, ${DURATION} s per run, 100-byte values, load ${os.loadavg()[0]!.toFixed(1)}`)
+console.log(`bare node:http PUT -> 204 on this machine now: ${f(bare.reqPerSec)} req/s (p50 ${bare.p50Ms} / p99 ${bare.p99Ms} ms)\n`)
 console.log(
   "| strategy | in-process sync ops/s (p50/p99 ms) | HTTP durable PUT req/s (p50/p99 ms) | ratio | HTTP mixed req/s (p50/p99 ms) | non-2xx |",
 )
@@ -162,6 +186,6 @@ for (const r of rows) {
     `| ${r.strategy} | ${f(r.engine.opsPerSec)} (${r.engine.p50Ms.toFixed(1)}/${r.engine.p99Ms.toFixed(1)}) | ${f(r.put.reqPerSec)} (${r.put.p50Ms}/${r.put.p99Ms}) | ${r.ratio}x | ${f(r.mixed.reqPerSec)} (${r.mixed.p50Ms}/${r.mixed.p99Ms}) | ${r.put.non2xx + r.mixed.non2xx + r.put.errors + r.mixed.errors} |`,
   )
 }
-const report = { connections: CONNECTIONS, durationSec: DURATION, loadAverage: os.loadavg(), node: process.version, rows }
+const report = { connections: CONNECTIONS, durationSec: DURATION, loadAverage: os.loadavg(), node: process.version, bareHttp: bare, rows }
 if (values.json !== undefined) fs.writeFileSync(values.json, JSON.stringify(report, null, 2))
 console.log(`\n${JSON.stringify(report)}`)

@@ -5,7 +5,7 @@
  * the configuration. Building it opens the database, then listens; releasing it stops the
  * server (the requests in flight finish first) and then closes the database.
  */
-import { HttpApiBuilder, HttpApiSwagger, type HttpApp, type HttpRouter, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpApiSwagger, type HttpApp, HttpMiddleware, type HttpRouter, HttpServer } from "@effect/platform"
 import { Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { bearerAuth } from "./bearerAuth.ts"
 import { bodyLimit } from "./bodyLimit.ts"
@@ -43,10 +43,14 @@ export const kvServerLayer = <E>(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(api),
     // The address is logged at any WRITEPATH_LOG_LEVEL: operators (and the tests) read the port from it.
-    Layer.tap(() => HttpServer.addressFormattedWith((address) => Effect.log(`Listening on ${address}`)).pipe(Logger.withMinimumLogLevel(LogLevel.Info))),
+    Layer.tap(() =>
+      HttpServer.addressFormattedWith((address) => Effect.log(`Listening on ${address}`)).pipe(Logger.withMinimumLogLevel(LogLevel.Info)),
+    ),
     // Order matters: the store is built before the HTTP server and so released after it; the
     // database closes only once the server has stopped and its requests in flight are done.
     Layer.provide(httpServer),
     Layer.provide(store),
+    // No tracer is exported, so the per-request spans would be built for nobody.
+    HttpMiddleware.withTracerDisabledWhen(() => true),
   )
 }
