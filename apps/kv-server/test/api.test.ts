@@ -25,7 +25,7 @@ afterAll(async () => {
 })
 
 const req = (p: string, init?: RequestInit) => fetch(`${server.url}${p}`, init)
-const put = (key: string, body: BodyInit, query = "") => req(`/kv/${encodeURIComponent(key)}${query}`, { method: "PUT", body })
+const put = (key: string, body: string | Uint8Array, query = "") => req(`/kv/${encodeURIComponent(key)}${query}`, { method: "PUT", body })
 const json = async (r: Response): Promise<Record<string, unknown>> => (await r.json()) as Record<string, unknown>
 const ndjson = async (r: Response) =>
   (await r.text())

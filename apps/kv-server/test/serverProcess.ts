@@ -15,7 +15,8 @@ const require = createRequire(import.meta.url)
 const tsxLoader = pathToFileURL(path.join(path.dirname(require.resolve("tsx/package.json")), "dist/loader.mjs")).href
 export const appDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..")
 const main = path.join(appDir, "src/main.ts")
-export const bunBinary = path.join(appDir, "../../node_modules/.bin/bun")
+/** The bun executable of the `bun` npm package (not node_modules/.bin/bun, a shell wrapper a signal would stop at). */
+export const bunBinary = path.join(path.dirname(require.resolve("bun/package.json")), "bin/bun.exe")
 
 export interface LogLine {
   readonly message: string
