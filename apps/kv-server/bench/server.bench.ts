@@ -163,7 +163,13 @@ try {
     try {
       const puts = await httpPuts(url)
       const mixed = await httpMixed(url, puts.written)
-      rows.push({ strategy, engine, put: puts.figures, mixed, ratio: Math.round((puts.figures.reqPerSec / engine.opsPerSec) * 1000) / 1000 })
+      rows.push({
+        strategy,
+        engine,
+        put: puts.figures,
+        mixed,
+        ratio: Math.round((puts.figures.reqPerSec / engine.opsPerSec) * 1000) / 1000,
+      })
     } finally {
       shutdownCode = await stopServer(child)
     }
