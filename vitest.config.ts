@@ -17,6 +17,11 @@ export default defineConfig({
     projects: [
       ...projects,
       { extends: true as const, test: { name: "compare", root: "apps/compare", include: ["test/**/*.test.ts"] } },
+      // Real server processes (spawned, started, killed): seconds each on a loaded 2-core machine.
+      {
+        extends: true as const,
+        test: { name: "kv-server", root: "apps/kv-server", include: ["test/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 },
+      },
       { extends: true as const, test: { name: "conformance", root: "conformance", include: ["test/**/*.test.ts"] } },
     ],
     passWithNoTests: true,
