@@ -490,6 +490,7 @@ export class DbImpl implements WritePathEnvService {
     return {
       versions: db.versionSet,
       tables: db.tables,
+      tableOptions: { compression: db.options.compression },
       pickMemtablesToFlush: () => db.memtables.pickMemtablesToFlush(),
       logNumberAfter: (m: MemTable) => db.logNumberAfter.get(m)!,
       keysOlderThan: (m: MemTable, begin: Uint8Array, end: Uint8Array) => db.keysOlderThan(m, begin, end),
