@@ -2,10 +2,13 @@
  * abstract-level's own test suite (`abstract-level/test`, run with tape as the level
  * projects run it) against WritepathLevel with one write strategy:
  *
- *   node --import tsx packages/level/test/abstractLevelSuite.ts <strategy>
+ *   node --import tsx packages/level/test/abstractLevelSuite.ts <strategy> [writes]
  *
  * Prints TAP; exits non-zero when an assertion fails. `abstractLevel.test.ts` runs it for
- * every strategy under vitest. Each database gets a fresh folder under one temporary root,
+ * every strategy under vitest. `writes` runs only the suite's modules that share one
+ * database across many tests (WRITE_MODULES): the whole suite opens ~700 databases, and a
+ * concurrent-memtable open starts worker threads that load the engine from source (2-10 s
+ * each on a 2-core machine), so that strategy's whole run takes over an hour. Each database gets a fresh folder under one temporary root,
  * removed at the end. Tests that cannot pass are skipped by name in KNOWN_FAILURES, each
  * with its reason (printed by tape as a skip).
  */
@@ -25,7 +28,24 @@ interface Tape extends TapeTest {
 
 const require = createRequire(import.meta.url)
 const tape = require("tape") as Tape
-const suite = require("abstract-level/test") as (o: { test: TapeTest; factory: (o?: object) => WritepathLevel }) => void
+type Factory = (o?: object) => WritepathLevel
+const suite = require("abstract-level/test") as (o: { test: TapeTest; factory: Factory }) => void
+const common = require("abstract-level/test/common") as (o: { test: TapeTest; factory: Factory }) => object
+
+/**
+ * Modules of the suite whose tests mostly share one database: writes (put, del, array and
+ * chained batches), reads at snapshots (getMany, explicit snapshots), ranges (iterators and
+ * clear), seek. Together ~2000 assertions over a few dozen databases.
+ */
+const WRITE_MODULES = [
+  "put-get-del-test",
+  "get-many-test",
+  "batch-test",
+  "chained-batch-test",
+  "iterator-range-test",
+  "clear-range-test",
+  "iterator-explicit-snapshot-test",
+]
 
 /** Test names (tape's) this adapter cannot pass, and why. */
 export const KNOWN_FAILURES: ReadonlyMap<string, string> = new Map()
@@ -52,9 +72,14 @@ test.only = tape.only
 
 tape.onFinish(() => fs.rmSync(root, { recursive: true, force: true }))
 
-suite({
+const options = {
   test,
   // Engine options stay out of abstract-level's options (the postopen hook tests compare those).
   // Small memtables keep each of the suite's hundreds of databases light.
-  factory: (options) => new WritepathLevel(path.join(root, String(n++)), { writeBufferSize: 256 * 1024, ...options, strategy }),
-})
+  factory: ((o) => new WritepathLevel(path.join(root, String(n++)), { writeBufferSize: 256 * 1024, ...o, strategy })) as Factory,
+}
+
+if (process.argv[3] === "writes") {
+  const testCommon = common(options)
+  for (const m of WRITE_MODULES) (require(`abstract-level/test/${m}`) as { all: (t: TapeTest, c: object) => void }).all(test, testCommon)
+} else suite(options)

@@ -10,8 +10,27 @@ import { lmdb } from "./lmdb.ts"
 import { rocksdb } from "./rocksdb.ts"
 import { sqlite } from "./sqlite.ts"
 import { writepathEngines } from "./writepath.ts"
+import { writepathLevel } from "./writepathLevel.ts"
 
-export const allEngines: readonly Engine[] = [...writepathEngines, classicLevel, rocksdb, lmdb, sqlite, limitSync, limitMemtable]
+export const allEngines: readonly Engine[] = [
+  ...writepathEngines,
+  writepathLevel,
+  classicLevel,
+  rocksdb,
+  lmdb,
+  sqlite,
+  limitSync,
+  limitMemtable,
+]
 
-export const engineNames = ["writepath", "classic-level", "rocksdb", "lmdb", "sqlite", "limit-sync", "limit-memtable"] as const
+export const engineNames = [
+  "writepath",
+  "writepath-level",
+  "classic-level",
+  "rocksdb",
+  "lmdb",
+  "sqlite",
+  "limit-sync",
+  "limit-memtable",
+] as const
 export type EngineName = (typeof engineNames)[number]

@@ -57,7 +57,8 @@ export const snappyDecompress = (src: Uint8Array): Uint8Array | string => {
       len += 1
       if (ip + len > end) return "snappy literal runs past the input"
       if (op + len > n) return "snappy literal runs past the declared length"
-      if (len < 16) {
+      // A subarray costs an allocation: worth it only for long literals.
+      if (len < 128) {
         for (let i = 0; i < len; i++) out[op + i] = src[ip + i]!
       } else out.set(src.subarray(ip, ip + len), op)
       ip += len
