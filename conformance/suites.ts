@@ -5,6 +5,7 @@ import { coreQueueSuite } from "./suites/coreQueue.ts"
 import { dbSuite } from "./suites/db.ts"
 import { fileSystemSuite } from "./suites/fileSystem.ts"
 import { memtableSuite } from "./suites/memtable.ts"
+import { snappySuite } from "./suites/snappy.ts"
 import { tableSuite } from "./suites/table.ts"
 import { walSuite } from "./suites/wal.ts"
 
@@ -14,6 +15,7 @@ export const allSuites: ReadonlyArray<readonly [string, Suite]> = [
   ["db", dbSuite],
   ["fileSystem", fileSystemSuite],
   ["memtable", memtableSuite],
+  ["snappy", snappySuite],
   ["table", tableSuite],
   ["wal", walSuite],
 ]
