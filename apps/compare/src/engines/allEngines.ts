@@ -25,8 +25,8 @@ export const allEngines: readonly Engine[] = [
 
 export const engineNames = [
   "writepath",
-  "writepath-level",
   "classic-level",
+  "writepath-level",
   "rocksdb",
   "lmdb",
   "sqlite",
