@@ -6,6 +6,7 @@ import { dbSuite } from "./suites/db.ts"
 import { fileSystemSuite } from "./suites/fileSystem.ts"
 import { memtableSuite } from "./suites/memtable.ts"
 import { sharedQueueSuite } from "./suites/sharedQueue.ts"
+import { snappySuite } from "./suites/snappy.ts"
 import { tableSuite } from "./suites/table.ts"
 import { walSuite } from "./suites/wal.ts"
 
@@ -16,6 +17,7 @@ export const allSuites: ReadonlyArray<readonly [string, Suite]> = [
   ["fileSystem", fileSystemSuite],
   ["memtable", memtableSuite],
   ["sharedQueue", sharedQueueSuite],
+  ["snappy", snappySuite],
   ["table", tableSuite],
   ["wal", walSuite],
 ]

@@ -39,8 +39,11 @@ const scan = async (db: Database, options: object = {}): Promise<Array<[string, 
   return out
 }
 const sorted = (m: Map<string, string>): Array<[string, string]> => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+// Raw tables: the level shapes below are reasoned in bytes of raw entries (Snappy tables are
+// covered by snappyInterop.test.ts).
 const tiny = (dir: string) => ({
   path: dir,
+  compression: "none" as const,
   writeBufferSize: 64 * 1024,
   level0FileNumCompactionTrigger: 2,
   targetFileSizeBase: 64 * 1024,

@@ -74,6 +74,8 @@ export const EngineOptionsSchema = z.strictObject({
   maxBytesForLevelMultiplier: z.number().min(2, "must be at least 2").default(10),
   /** No automatic compactions (disable_auto_compactions); level-0 stalls still apply. */
   disableAutoCompactions: z.boolean().default(false),
+  /** Block compression of flushed and compacted tables (compression; Snappy as LevelDB's default). */
+  compression: z.enum(["snappy", "none"]).default("snappy"),
   // RocksDB's mode flags, an alternative way to name the strategy.
   enablePipelinedWrite: z.boolean().optional(),
   twoWriteQueues: z.boolean().optional(),
@@ -106,6 +108,7 @@ export interface EngineOptions {
   readonly maxBytesForLevelBase: number
   readonly maxBytesForLevelMultiplier: number
   readonly disableAutoCompactions: boolean
+  readonly compression: "snappy" | "none"
 }
 
 const fieldOf = (issue: z.core.$ZodIssue): string => {
@@ -205,6 +208,7 @@ export const parseEngineOptions = (input: unknown, env: Record<string, string | 
     maxBytesForLevelBase: o.maxBytesForLevelBase,
     maxBytesForLevelMultiplier: o.maxBytesForLevelMultiplier,
     disableAutoCompactions: o.disableAutoCompactions,
+    compression: o.compression,
   }
 }
 

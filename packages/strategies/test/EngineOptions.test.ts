@@ -33,6 +33,7 @@ describe("parseEngineOptions", () => {
       maxBytesForLevelBase: 256 * 1024 * 1024,
       maxBytesForLevelMultiplier: 10,
       disableAutoCompactions: false,
+      compression: "snappy",
     })
     expect(o.concurrentMemtableWorkers).toBeGreaterThanOrEqual(1)
   })

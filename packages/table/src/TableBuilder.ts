@@ -9,7 +9,9 @@
  * buffer, the data/index block builders, the filter builder, the range tombstones.
  * Invariants:
  *  1. `offset` = bytes of the file handed to the OS + bytes in `out[0..outLen)`; every block
- *     is written as contents | type 0 | masked CRC32C(contents ++ type).
+ *     is written as stored | type | masked CRC32C(stored ++ type), where stored is the
+ *     Snappy form (type 1) if compression is on and it saves >= 1/8, else the raw contents
+ *     (type 0), LevelDB's `WriteBlock` rule.
  *  2. Added keys strictly ascend in internal-key order (checked; a violation is TableInvalidArgument
  *     and leaves the builder usable with the earlier entries).
  *  3. An index entry for a data block is emitted only when the next key (or finish) is known,
@@ -24,17 +26,21 @@ import { BlockBuilder } from "./BlockBuilder.ts"
 import { FilterBlockBuilder } from "./FilterBlock.ts"
 import { compareBytes, compareInternal, putTrailerAt, trailerSequenceAt } from "./internal/coding.ts"
 import { shortestSeparator, shortSuccessor } from "./internal/separator.ts"
+import { snappyCompress } from "./internal/snappyCompress.ts"
 import { TableInvalidArgument } from "./TableError.ts"
 import {
   type BlockHandle,
+  type Compression,
   encodeBlockHandle,
   encodeFooter,
   kBlockTrailerSize,
   kDefaultBlockSize,
+  kDefaultCompression,
   kDefaultRestartInterval,
   kFilterMetaKey,
   kNoCompression,
   kRangeDelMetaKey,
+  kSnappyCompression,
 } from "./TableFormat.ts"
 
 export interface TableBuilderOptions {
@@ -44,6 +50,8 @@ export interface TableBuilderOptions {
   readonly restartInterval?: number
   /** Bloom filter bits per key; 0 writes no filter block. Default 10. */
   readonly bitsPerKey?: number
+  /** Block compression (`Options::compression`). Default "snappy", as LevelDB. */
+  readonly compression?: Compression
   /** fsync the file in `finish()`. Default true (turn off only in benchmarks of the CPU part). */
   readonly sync?: boolean
 }
@@ -89,6 +97,7 @@ export class TableBuilder {
   readonly path: string
   private readonly blockSize: number
   private readonly sync: boolean
+  private readonly snappy: boolean
   private fd: number
   private closed = false
 
@@ -126,6 +135,11 @@ export class TableBuilder {
     this.fd = fd
     this.blockSize = options.blockSize ?? kDefaultBlockSize
     this.sync = options.sync ?? true
+    const compression = options.compression ?? kDefaultCompression
+    if (compression !== "snappy" && compression !== "none") {
+      throw new TableInvalidArgument({ reason: `compression must be "snappy" or "none", got ${String(compression)}` })
+    }
+    this.snappy = compression === "snappy"
     this.dataBlock = new BlockBuilder(options.restartInterval ?? kDefaultRestartInterval)
     const bits = options.bitsPerKey ?? 10
     if (bits > 0) {
@@ -215,15 +229,15 @@ export class TableBuilder {
       if (sortedTombstones.length > 0) {
         const rd = new BlockBuilder(1, 1024)
         for (const t of sortedTombstones) rd.add(t.key, t.end)
-        const h = this.writeRawBlock(rd.finish())
+        const h = this.writeBlock(rd.finish())
         metaIndex.add(textEncoder.encode(kRangeDelMetaKey), encodeBlockHandle(h))
       }
-      const metaHandle = this.writeRawBlock(metaIndex.finish())
+      const metaHandle = this.writeBlock(metaIndex.finish())
       if (this.pendingHandle) {
         this.emitIndexEntry(shortSuccessor(this.lastKey), this.pendingHandle)
         this.pendingHandle = undefined
       }
-      const indexHandle = this.writeRawBlock(this.indexBlock.finish())
+      const indexHandle = this.writeBlock(this.indexBlock.finish())
       this.put(encodeFooter({ metaindex: metaHandle, index: indexHandle }))
       this.writeOut()
       if (this.sync) await this.fsync()
@@ -267,19 +281,28 @@ export class TableBuilder {
 
   private flushDataBlock(): void {
     if (this.dataBlock.empty()) return
-    this.pendingHandle = this.writeRawBlock(this.dataBlock.finish())
+    this.pendingHandle = this.writeBlock(this.dataBlock.finish())
     this.dataBlock.reset()
     this.numDataBlocks++
     this.filter?.startBlock(this.offset)
     if (this.outLen >= OUT_CHUNK / 2) this.writeOut()
   }
 
-  /** `WriteRawBlock`: contents, then type 0 and the masked CRC of contents ++ type. */
-  private writeRawBlock(contents: Uint8Array): BlockHandle {
+  /** `WriteBlock`: Snappy if on and it saves at least 1/8 of the block, else raw. */
+  private writeBlock(contents: Uint8Array): BlockHandle {
+    if (this.snappy) {
+      const compressed = snappyCompress(contents)
+      if (compressed.length < contents.length - (contents.length >>> 3)) return this.writeRawBlock(compressed, kSnappyCompression)
+    }
+    return this.writeRawBlock(contents, kNoCompression)
+  }
+
+  /** `WriteRawBlock`: stored bytes, then the type and the masked CRC of stored ++ type. */
+  private writeRawBlock(contents: Uint8Array, type: number = kNoCompression): BlockHandle {
     const handle = { offset: this.offset, size: contents.length }
     this.put(contents)
     const t = this.trailer
-    t[0] = kNoCompression
+    t[0] = type
     const crc = Crc32c.mask(Crc32c.extend(Crc32c.value(contents), t, 0, 1))
     t[1] = crc
     t[2] = crc >>> 8

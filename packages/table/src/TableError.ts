@@ -17,7 +17,7 @@ export class TableCorruption extends Data.TaggedError("TableCorruption")<{
   }
 }
 
-/** A valid table using a feature this reader lacks, e.g. a snappy-compressed block. */
+/** A valid table using a feature this reader lacks: a zstd-compressed block (LevelDB 1.23's type 2). */
 export class TableNotSupported extends Data.TaggedError("TableNotSupported")<{
   readonly path: string
   readonly offset: number

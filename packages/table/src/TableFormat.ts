@@ -12,8 +12,8 @@
  *   <end_of_file>
  *
  * BlockHandle := varint64 offset | varint64 size (the size excludes the 5-byte trailer).
- * The CRC covers the block contents and the type byte. Only type 0 (no compression) is
- * written; reading a type-1 (snappy) block fails with TableNotSupported.
+ * The CRC covers the stored (possibly compressed) contents and the type byte. Types 0 (none)
+ * and 1 (Snappy) are read and written; type 2 (zstd, LevelDB 1.23) is TableNotSupported.
  */
 import { getFixed32, getVarint64, putFixed32At, putVarintAt, varintLength } from "./internal/coding.ts"
 
@@ -30,6 +30,14 @@ export const kFooterSize = 2 * kMaxEncodedHandleLength + 8
 
 export const kNoCompression = 0
 export const kSnappyCompression = 1
+export const kZstdCompression = 2
+
+/**
+ * Block compression of a new table (`Options::compression`). "snappy" is LevelDB's default;
+ * a block is stored compressed only if that saves at least 1/8 of it, as LevelDB does.
+ */
+export type Compression = "snappy" | "none"
+export const kDefaultCompression: Compression = "snappy"
 
 /** Data blocks are cut once their estimated size reaches this (`Options::block_size`). */
 export const kDefaultBlockSize = 4096

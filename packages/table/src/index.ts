@@ -7,6 +7,7 @@ export { TableBuilder, type TableBuilderOptions, type TableProperties } from "./
 export * from "./TableError.ts"
 export {
   type BlockHandle,
+  type Compression,
   decodeBlockHandle,
   decodeFooter,
   encodeBlockHandle,
@@ -14,6 +15,7 @@ export {
   type Footer,
   kBlockTrailerSize,
   kDefaultBlockSize,
+  kDefaultCompression,
   kDefaultRestartInterval,
   kFilterMetaKey,
   kFooterSize,
@@ -21,5 +23,6 @@ export {
   kRangeDelMetaKey,
   kSnappyCompression,
   kTableMagicNumber,
+  kZstdCompression,
 } from "./TableFormat.ts"
 export { type TableEntry, TableIterator } from "./TableIterator.ts"

@@ -39,7 +39,10 @@ interface E {
 
 const order = (a: E, b: E): number => compareBytes(a.key, 0, a.key.length, b.key, 0, b.key.length) || b.seq - a.seq
 
-const buildTable = async (entries: E[], opts: { blockSize?: number; restartInterval?: number } = {}): Promise<string> => {
+const buildTable = async (
+  entries: E[],
+  opts: { blockSize?: number; restartInterval?: number; compression?: "snappy" | "none" } = {},
+): Promise<string> => {
   const p = tmp()
   const b = TableBuilder.create(p, { ...opts, sync: false })
   for (const e of [...entries].sort(order)) b.addEntry(e.key, e.seq, e.type, e.value)
@@ -265,19 +268,32 @@ describe("damaged tables", () => {
     expect(() => Table.open(magic)).toThrow(/bad magic number/)
   })
 
-  it("a snappy block is reported as not supported", async () => {
-    // Rewrite the first data block's type byte to 1 and fix its CRC so only the type is "wrong".
-    const src = await buildTable([{ key: te.encode("a"), seq: 1, type: 1, value: te.encode("v") }])
+  /** The first data block of a one-entry table, its type byte rewritten and the CRC fixed, so only the type is "wrong". */
+  const withBlockType = async (type: number): Promise<string> => {
+    const src = await buildTable([{ key: te.encode("a"), seq: 1, type: 1, value: te.encode("v") }], { compression: "none" })
     const t = Table.open(src)
     const it = t.index.iterator(compareBytes)
     it.seekToFirst()
     const h = t.handleAt(t.indexHandle, it.value())
     t.close()
     const b = new Uint8Array(fs.readFileSync(src))
-    b[h.offset + h.size] = 1
+    b[h.offset + h.size] = type
     const crc = Crc32c.mask(Crc32c.extend(Crc32c.value(b, h.offset, h.offset + h.size), b, h.offset + h.size, h.offset + h.size + 1))
     new DataView(b.buffer, b.byteOffset).setUint32(h.offset + h.size + 1, crc, true)
     fs.writeFileSync(src, b)
-    expect(() => readAll(src)).toThrow(TableNotSupported)
+    return src
+  }
+
+  it("a zstd block (LevelDB 1.23's type 2) is reported as not supported; an unknown type is corruption", async () => {
+    const zstd = await withBlockType(2)
+    expect(() => readAll(zstd)).toThrow(TableNotSupported)
+    const unknown = await withBlockType(9)
+    expect(() => readAll(unknown)).toThrow(/bad block type 9/)
+  })
+
+  it("raw bytes marked Snappy are corruption, not a crash", async () => {
+    // The raw block starts with 0x00 (declared length 0) then 0x09: a copy before any output.
+    const marked = await withBlockType(1)
+    expect(() => readAll(marked)).toThrow(/data block: snappy copy offset 1 outside the 0 bytes produced/)
   })
 })

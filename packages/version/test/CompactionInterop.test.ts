@@ -38,11 +38,12 @@ describe("LevelDB opens a folder compacted by writepath", () => {
     const cache = new TableCache(dir)
     const model = new Map<string, string>()
     const universe = Array.from({ length: 3000 }, (_, i) => k(i))
+    // Sizes are of the Snappy-compressed tables (the default), well below the raw entries.
     const options = {
       level0FileNumCompactionTrigger: 3,
-      maxBytesForLevelBase: 40_000,
+      maxBytesForLevelBase: 12_000,
       maxBytesForLevelMultiplier: 3,
-      targetFileSizeBase: 8_000,
+      targetFileSizeBase: 2_500,
     }
     let seq = 0
     let seed = 7

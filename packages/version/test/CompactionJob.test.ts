@@ -35,11 +35,14 @@ const ldbFiles = (dir: string): string[] =>
 const k = (i: number): string => `key${String(i).padStart(6, "0")}`
 
 /** Flushes each op list as a level-0 table (every version kept), then compacts all of level 0 into level 1. */
+/** Output tables without compression: these tests count outputs cut at byte sizes of raw entries. */
+const raw = { compression: "none" } as const
+
 const compactL0 = async (dir: string, tables: ReadonlyArray<ReadonlyArray<Op>>, snapshots?: number[], targetFileSizeBase = 64 << 20) => {
   const vs = await VersionSet.create(dir)
   for (const ops of tables) await flushOps(vs, ops)
   const c = pickRangeCompaction(vs.state, 0, undefined, undefined, { targetFileSizeBase })!
-  const r = await runCompaction(vs, c, snapshots ? { snapshots } : {})
+  const r = await runCompaction(vs, c, snapshots ? { snapshots, table: raw } : { table: raw })
   return { vs, c, r }
 }
 
@@ -125,7 +128,7 @@ describe("runCompaction: outputs", () => {
     )
     await flushOps(vs, [{ key: k(100), sequence: 1000, type: 0x0f, value: k(300) }, put(k(150), 1001)], { universe })
     const c = pickRangeCompaction(vs.state, 0, undefined, undefined, { targetFileSizeBase: 2048 })!
-    const r = await runCompaction(vs, c, { snapshots: [500] })
+    const r = await runCompaction(vs, c, { snapshots: [500], table: raw })
     expect(r.newFiles.length).toBeGreaterThan(3)
     checkLevelsDisjoint(vs.state)
     const pieces = r.newFiles.flatMap((f) => dumpTable(dir, f.number).tombstones)
@@ -217,7 +220,7 @@ describe("runCompaction: the MANIFEST edit", () => {
     bytes[bytes.length >> 1]! ^= 0x10 // a data block in the middle of the table
     fs.writeFileSync(p, bytes)
     const c = pickRangeCompaction(vs.state, 0, undefined, undefined, { targetFileSizeBase: 4096 })!
-    const err = await runCompaction(vs, c).catch((e: unknown) => e)
+    const err = await runCompaction(vs, c, { table: raw }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(TableCorruption)
     expect((err as TableCorruption).path).toBe(p)
     // Outputs were started (numbers handed out), and are gone again.

@@ -13,10 +13,12 @@ import { rocksdb } from "./rocksdb.ts"
 import { rocksdbCppEngines } from "./rocksdbCpp.ts"
 import { sqlite } from "./sqlite.ts"
 import { writepathEngines } from "./writepath.ts"
+import { writepathLevel } from "./writepathLevel.ts"
 
 export const allEngines: readonly Engine[] = [
   ...writepathEngines,
   classicLevel,
+  writepathLevel,
   rocksdb,
   ...rocksdbCppEngines,
   lmdb,
@@ -29,6 +31,7 @@ export const allEngines: readonly Engine[] = [
 export const engineNames = [
   "writepath",
   "classic-level",
+  "writepath-level",
   "rocksdb",
   "rocksdb-cpp",
   "lmdb",

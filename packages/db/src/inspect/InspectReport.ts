@@ -87,7 +87,7 @@ export const TableReport = z.strictObject({
   entries: count.nullable(),
   /** Range tombstones in writepath's "rocksdb.range_del" block. */
   rangeTombstones: count.nullable(),
-  /** Why the table could not be read (missing, corrupt, snappy-compressed), else null. */
+  /** Why the table could not be read (missing, corrupt, zstd-compressed), else null. */
   error: z.string().nullable(),
 })
 export type TableReport = z.infer<typeof TableReport>

@@ -3,8 +3,9 @@
  * with the size the MANIFEST recorded, and can every block be read (CRCs checked)? Counts
  * the point entries by reading the whole table, since a LevelDB table records no count.
  *
- * A table that is missing, truncated, corrupt or snappy-compressed (writepath reads only
- * uncompressed blocks) is reported with its error; it never stops the report.
+ * Uncompressed and Snappy blocks are read alike (LevelDB's default folders). A table that is
+ * missing, truncated, corrupt or zstd-compressed is reported with its error; it never stops
+ * the report.
  *
  * Read-only (Table opens its file with "r"). Synchronous.
  */

@@ -29,6 +29,7 @@
  * which is why a job reads only the memtables it was given and the tables it pinned.
  */
 import type { MemTable } from "@writepath/memtable"
+import type { TableBuilderOptions } from "@writepath/table"
 import { flushToLevel0, type VersionSet } from "@writepath/version"
 import { asError } from "./asError.ts"
 import { JobLoop } from "./JobLoop.ts"
@@ -38,6 +39,8 @@ import type { TableSet } from "./TableSet.ts"
 export interface BackgroundHost {
   readonly versions: VersionSet
   readonly tables: TableSet
+  /** Options of flushed tables (the engine's `compression`). */
+  readonly tableOptions: TableBuilderOptions
   /** Immutable memtables, oldest first (`PickMemtablesToFlush`). */
   pickMemtablesToFlush(): ReadonlyArray<MemTable>
   /** False for a memtable that may hold entries of a failed write group: it must never reach a table. */
@@ -199,6 +202,7 @@ export class BackgroundWork {
       snapshots: host.liveSnapshots(),
       coveredKeys: (b, e) => host.keysOlderThan(mem, b, e),
       lastSequence: host.lastSequence(),
+      table: host.tableOptions,
     })
     // Invariants 1 and 2: the current state (it may hold a concurrent compaction's edit too),
     // and the memtable dropped in the same synchronous step.

@@ -15,6 +15,7 @@
  * Yields: throughout each merge (every few ms) and on every fsync and MANIFEST record.
  */
 import type { EngineOptions } from "@writepath/strategies"
+import type { TableBuilderOptions } from "@writepath/table"
 import {
   type CompactionOptions,
   type CompactionResult,
@@ -41,6 +42,7 @@ export class Compactions {
   readonly stats = { count: 0, bytesRead: 0, bytesWritten: 0, longestStretchMs: 0 }
   private readonly host: CompactionHost
   private readonly options: CompactionOptions
+  private readonly table: TableBuilderOptions
 
   constructor(host: CompactionHost, o: EngineOptions) {
     this.host = host
@@ -50,6 +52,7 @@ export class Compactions {
       maxBytesForLevelMultiplier: o.maxBytesForLevelMultiplier,
       targetFileSizeBase: o.targetFileSizeBase,
     }
+    this.table = { compression: o.compression }
   }
 
   /** One size-triggered compaction if a level's score reached 1; false when none is due. */
@@ -89,6 +92,7 @@ export class Compactions {
     const r = await runCompaction(this.host.versions, c, {
       snapshots: this.host.liveSnapshots(),
       openTable: (f) => tables.tableOf(f.number),
+      table: this.table,
     }) // YIELD
     tables.install(this.host.versions.state) // invariant 2
     this.note(r)

@@ -637,6 +637,7 @@ export class DbImpl implements WritePathEnvService {
     return {
       versions: db.versionSet,
       tables: db.tables,
+      tableOptions: { compression: db.options.compression },
       pickMemtablesToFlush: () => db.memtables.pickMemtablesToFlush(),
       mayFlush: (m: MemTable) => !db.failedGroupMemtables.has(m),
       logNumberAfter: (m: MemTable) => db.logNumberAfter.get(m)!,

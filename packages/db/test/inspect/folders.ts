@@ -115,7 +115,7 @@ export const levelKey = (i: number): string => `key${String(i).padStart(5, "0")}
  * A folder written by the real LevelDB (classic-level): 4000 puts (sequences 1..4000), a
  * batch deleting every 7th key (572 deletes, 4001..4572), a manual compaction that moves the
  * memtable into a table, then one more put (4573) that stays in the WAL. `compression: true`
- * is LevelDB's default (snappy), which writepath's table reader does not decode.
+ * is LevelDB's default (Snappy tables).
  */
 export const buildLevelDbFolder = async (dir: string, compression: boolean): Promise<void> => {
   const { ClassicLevel } = require("classic-level") as { ClassicLevel: new (d: string, o: object) => Level }

@@ -1,6 +1,6 @@
 /**
  * Positional reads of a table file through node:fs (Node, Bun and Deno), and block reads
- * with trailer checks (`ReadBlock`, `table/format.cc`).
+ * with trailer checks and Snappy decompression (`ReadBlock`, `table/format.cc`).
  *
  * Owns: one read-only file descriptor. Invariant: a closed file never touches its descriptor.
  * Synchronous: readSync only.
@@ -8,8 +8,9 @@
 import * as fs from "node:fs"
 import { Crc32c, ioErrorFrom } from "@writepath/wal"
 import { TableCorruption, TableNotSupported } from "../TableError.ts"
-import { type BlockHandle, kBlockTrailerSize, kNoCompression, kSnappyCompression } from "../TableFormat.ts"
+import { type BlockHandle, kBlockTrailerSize, kNoCompression, kSnappyCompression, kZstdCompression } from "../TableFormat.ts"
 import { getFixed32 } from "./coding.ts"
+import { snappyDecompress } from "./snappyDecompress.ts"
 
 export class TableFile {
   readonly path: string
@@ -52,7 +53,11 @@ export class TableFile {
     return out
   }
 
-  /** The block's contents after checking its trailer (type 0, CRC32C if `verify`). */
+  /**
+   * The block's contents after checking its trailer (CRC32C of the stored bytes and type if
+   * `verify`), uncompressed if the type is 1 (Snappy). Invalid Snappy data is a
+   * TableCorruption even with `verify` off, as in LevelDB's `ReadBlock`.
+   */
   readBlock(h: BlockHandle, verify: boolean, what = "block"): Uint8Array {
     const raw = this.read(h.offset, h.size + kBlockTrailerSize, what)
     const type = raw[h.size]!
@@ -63,11 +68,12 @@ export class TableFile {
     }
     if (type === kNoCompression) return raw.subarray(0, h.size)
     if (type === kSnappyCompression) {
-      throw new TableNotSupported({
-        path: this.path,
-        offset: h.offset,
-        reason: "snappy-compressed block (write tables with compression off)",
-      })
+      const out = snappyDecompress(raw.subarray(0, h.size))
+      if (typeof out === "string") throw new TableCorruption({ path: this.path, offset: h.offset, reason: `${what}: ${out}` })
+      return out
+    }
+    if (type === kZstdCompression) {
+      throw new TableNotSupported({ path: this.path, offset: h.offset, reason: "zstd-compressed block (LevelDB 1.23's type 2)" })
     }
     throw new TableCorruption({ path: this.path, offset: h.offset, reason: `bad block type ${type}` })
   }

@@ -1,0 +1,1 @@
+export { WritepathLevel, type WritepathLevelOptions } from "./WritepathLevel.ts"
