@@ -54,11 +54,12 @@ export class Transaction {
     this.state_ = state
   }
 
+  /** @internal `db.beginTransaction` makes them. */
   static begin(name: string, writer: TransactionWriter, wo: WriteOptions): Transaction {
     return new Transaction(name, new WriteBatch().markBeginPrepare(), writer, wo, "started")
   }
 
-  /** A transaction found prepared in the WAL at open. */
+  /** @internal A transaction found prepared in the WAL at open. */
   static recovered(name: string, batch: WriteBatch, writer: TransactionWriter, wo: WriteOptions): Transaction {
     return new Transaction(name, batch, writer, wo, "prepared")
   }
