@@ -52,15 +52,20 @@ const toFailure = (e: unknown): Effect.Effect<never, DbError> => (isDbError(e) ?
 const attempt = <A>(f: () => A | Promise<A>): Effect.Effect<A, DbError> =>
   Effect.catchAll(Effect.tryPromise({ try: async () => f(), catch: (e) => e }), toFailure)
 
-const use = <A>(f: (db: Database) => A | Promise<A>): Effect.Effect<A, DbError, Db> => Effect.flatMap(Db, (db) => attempt(() => f(db)))
+/** Suspended: the static members below are built while the `Db` class itself is still being defined. */
+const use = <A>(f: (db: Database) => A | Promise<A>): Effect.Effect<A, DbError, Db> =>
+  Effect.suspend(() => Effect.flatMap(Db, (db) => attempt(() => f(db))))
 
+/** Bad options fail the stream (they throw when the iterator is made); a failed step fails it too. */
 const stream = <A>(f: (db: Database) => AsyncIterable<A>): Stream.Stream<A, DbError, Db> =>
   Stream.unwrap(
-    Effect.map(Db, (db) =>
-      Stream.catchAll(
-        Stream.suspend(() => Stream.fromAsyncIterable(f(db), (e) => e)),
-        (e) => Stream.fromEffect(toFailure(e)),
-      ),
+    Effect.map(
+      use((db) => f(db)),
+      (iterable) =>
+        Stream.catchAll(
+          Stream.fromAsyncIterable(iterable, (e) => e),
+          (e) => Stream.fromEffect(toFailure(e)),
+        ),
     ),
   )
 
@@ -109,7 +114,7 @@ export class Db extends Context.Tag("@writepath/db/Db")<Db, Database>() {
     use((db) => db.deleteRange(start, end, options))
 
   /** A new empty batch (`Db.write` applies it atomically). */
-  static readonly batch: Effect.Effect<Batch, never, Db> = Effect.map(Db, (db) => db.batch())
+  static readonly batch: Effect.Effect<Batch, never, Db> = Effect.suspend(() => Effect.map(Db, (db) => db.batch()))
 
   /** Writes a batch atomically. */
   static readonly write = (batch: Batch, options?: WriteOptionsInput): Effect.Effect<void, DbError, Db> =>
@@ -179,12 +184,12 @@ export class Db extends Context.Tag("@writepath/db/Db")<Db, Database>() {
     )
 
   /** Transactions left prepared (after a reopen: those the WAL left prepared), to commit or roll back. */
-  static readonly getPreparedTransactions: Effect.Effect<ReadonlyArray<Transaction>, never, Db> = Effect.map(Db, (db) =>
-    db.getPreparedTransactions(),
+  static readonly getPreparedTransactions: Effect.Effect<ReadonlyArray<Transaction>, never, Db> = Effect.suspend(() =>
+    Effect.map(Db, (db) => db.getPreparedTransactions()),
   )
 
   /** Counters and gauges of the database. */
-  static readonly stats: Effect.Effect<DbStats, never, Db> = Effect.map(Db, (db) => db.stats())
+  static readonly stats: Effect.Effect<DbStats, never, Db> = Effect.suspend(() => Effect.map(Db, (db) => db.stats()))
 
   /** Hands buffered WAL records to the OS (`manualWalFlush`), and with `sync` makes them durable. */
   static readonly flushWal = (options?: FlushWalOptions): Effect.Effect<void, DbError, Db> => use((db) => db.flushWal(options))
