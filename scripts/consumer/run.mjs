@@ -58,12 +58,20 @@ try {
     const project = join(work, `${tool}-project`)
     mkdirSync(project)
     const deps = Object.fromEntries(Object.entries(files).map(([name, file]) => [name, `file:${file}`]))
-    writeFileSync(
-      join(project, "package.json"),
-      `${JSON.stringify({ name: "writepath-consumer", private: true, type: "module", dependencies: deps, overrides: deps }, null, 2)}\n`,
-    )
+    // @types/node: a TypeScript user on Node has it; the declarations name node:* modules.
+    const manifest = {
+      name: "writepath-consumer",
+      private: true,
+      type: "module",
+      dependencies: { ...deps, "@types/node": "^20.19.0" },
+      overrides: deps,
+    }
+    writeFileSync(join(project, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`)
     for (const f of ["smoke.mjs", "typecheck.ts", "tsconfig.json"]) cpSync(join(here, f), join(project, f))
     run(`npm install (${tool} tarballs)`, "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], project)
+    const importTime = "const t0 = performance.now(); await import('@writepath/db'); console.log(Math.round(performance.now() - t0))"
+    const ms = run(`node import time (${tool} tarballs)`, process.execPath, ["--input-type=module", "-e", importTime], project).trim()
+    process.stdout.write(`consumer: import("@writepath/db") took ${ms} ms on Node (cold, one run)\n`)
     run(`node smoke (${tool} tarballs)`, process.execPath, ["smoke.mjs"], project)
     run(`bun smoke (${tool} tarballs)`, bin("bun"), ["smoke.mjs"], project)
     run(`deno smoke (${tool} tarballs)`, bin("deno"), ["run", "--allow-read", "--allow-write", "smoke.mjs"], project)

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Db, open } from "@writepath/db"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 
 const check = (ok, what) => {
   if (!ok) throw new Error(`smoke: ${what}`)
@@ -31,6 +31,16 @@ try {
   const keys = []
   for await (const [k] of db.iterator({ gte: "a", lt: "z" })) keys.push(text(k))
   check(keys.join(",") === "a,c,d", `iterator keys ${keys}`)
+  check((await db.getMany(["a", "zz"])).map(text).join(",") === "changed,", "getMany")
+  check((await db.has("c")) && !(await db.has("b")), "has")
+  const limited = []
+  for await (const k of db.keys({ limit: 2 })) limited.push(text(k))
+  check(limited.join(",") === "a,c", `keys limit ${limited}`)
+  let rejected = ""
+  await db.deleteRange("z", "a").catch((e) => {
+    rejected = e._tag
+  })
+  check(rejected === "InvalidArgument", "deleteRange end before start")
   const t = db.beginTransaction({ name: "t1" })
   t.put("e", "5")
   await t.prepare()
@@ -43,6 +53,8 @@ try {
       yield* Db.put("f", "6")
       check(text(yield* Db.get("f")) === "6", "Db.get f")
       check(text(yield* Db.get("e")) === "5", "reopened: e")
+      const keys = yield* Stream.runCollect(Db.keys({ gte: "c" }))
+      check([...keys].map(text).join(",") === "c,d,e,f", `Db.keys ${[...keys].map(text)}`)
       return yield* Db.put(42, "x").pipe(
         Effect.map(() => "accepted"),
         Effect.catchTag("InvalidArgument", (e) => Effect.succeed(e._tag)),

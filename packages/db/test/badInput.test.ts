@@ -75,7 +75,7 @@ describe("bad input: wrong types", () => {
       [() => db.deleteRange(bad, "z"), `deleteRange: start must be a Uint8Array or a string, got ${kind}`],
       [() => db.deleteRange("a", bad), `deleteRange: end must be a Uint8Array or a string, got ${kind}`],
       [() => db.get(bad), "key must be a Uint8Array or a string"],
-      [() => db.batch().put(bad, "v"), "expected a Uint8Array or string"],
+      [() => db.batch().put(bad, "v"), `batch.put: key must be a Uint8Array or a string, got ${kind}`],
       [() => db.beginTransaction({ name: "t" }).put(bad, "v"), "expected a Uint8Array or string"],
     ]
     if (v !== undefined) cases.push([() => db.iterator({ gte: bad }), "gte must be a Uint8Array or a string"])
@@ -102,8 +102,8 @@ describe("bad input: wrong types", () => {
       [() => db.put("k", "v", { fsync: true } as never), "InvalidOptions", "option `fsync`: unknown write option"],
       [() => db.write(db.batch().put("k", "v"), { sync: "yes" } as never), "InvalidOptions", "option `sync`"],
       [() => db.put("k", "v", { sync: true, disableWAL: true }), "InvalidOptions", "option `sync, disableWAL`"],
-      [() => db.write(null as never), "InvalidArgument", "write: expected a WriteBatch"],
-      [() => db.write({ data: new Uint8Array(12) } as never), "InvalidArgument", "write: expected a WriteBatch"],
+      [() => db.write(null as never), "InvalidArgument", "write: expected a Batch (db.batch())"],
+      [() => db.write({ data: new Uint8Array(12) } as never), "InvalidArgument", "write: expected a Batch (db.batch())"],
       [() => db.get("k", 5 as never), "InvalidArgument", "get: options must be an object, got number"],
       [() => db.get("k", null as never), "InvalidArgument", "get: options must be an object, got null"],
       [() => db.get("k", { snap: 1 } as never), "InvalidArgument", "get: unknown option `snap`"],
