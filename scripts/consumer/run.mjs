@@ -75,6 +75,9 @@ try {
     run(`node smoke (${tool} tarballs)`, process.execPath, ["smoke.mjs"], project)
     run(`bun smoke (${tool} tarballs)`, bin("bun"), ["smoke.mjs"], project)
     run(`deno smoke (${tool} tarballs)`, bin("deno"), ["run", "--allow-read", "--allow-write", "smoke.mjs"], project)
+    const cli = join(project, "node_modules", ".bin", "writepath-db")
+    const help = run(`writepath-db inspect --help (${tool} tarballs)`, cli, ["inspect", "--help"], project)
+    if (!help.includes("describe a database folder")) throw new Error(`writepath-db inspect --help printed: ${help}`)
     run(
       `tsc strict typecheck (${tool} tarballs)`,
       process.execPath,
