@@ -4,7 +4,6 @@
  * check throws with what it expected; the exit status is the verdict.
  */
 import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Db, open } from "@writepath/db"
 import { Effect, Stream } from "effect"
@@ -14,7 +13,8 @@ const check = (ok, what) => {
 }
 const text = (v) => (v === undefined ? undefined : new TextDecoder().decode(v))
 const runtime = typeof Deno !== "undefined" ? "deno" : typeof Bun !== "undefined" ? "bun" : "node"
-const dir = mkdtempSync(join(tmpdir(), `writepath-smoke-${runtime}-`))
+// In the project folder, not os.tmpdir(): that reads TMPDIR, an env access Deno refuses without --allow-env.
+const dir = mkdtempSync(`smoke-${runtime}-`)
 try {
   const db = await open({ path: join(dir, "db"), strategy: "pipelined" })
   await db.put("a", "1", { sync: true })
