@@ -63,20 +63,28 @@ export interface DbStats {
   readonly lastAllocatedSequence: number
   /** Main-queue groups committed and their mean size. */
   readonly groups: number
+  /** Writers per main-queue group, on average. */
   readonly meanGroupSize: number
+  /** WAL records written (one per group). */
   readonly walRecords: number
+  /** WAL bytes written. */
   readonly walBytes: number
+  /** WAL syncs (fdatasync or fsync). */
   readonly walSyncs: number
   /** Mean wall time of a WAL sync, microseconds. */
   readonly walSyncMeanMicros: number
+  /** Writes that were delayed or stopped, and the time they waited (microseconds). */
   readonly stalls: number
   readonly stallMicros: number
+  /** Memtables made immutable so far, and those not yet flushed. */
   readonly memtableSwitches: number
   readonly immutableMemtables: number
+  /** Numbers of the WAL files recovery would read. */
   readonly liveWals: ReadonlyArray<number>
   /** Live table files per level (level 0 first) and their bytes. */
   readonly levelFiles: ReadonlyArray<number>
   readonly levelBytes: ReadonlyArray<number>
+  /** Flushes and compactions completed. */
   readonly flushes: number
   readonly compactions: number
   /** Longest synchronous stretch of a flush (ms): the longest event-loop pause a flush caused. */
@@ -86,6 +94,7 @@ export interface DbStats {
   /** Bytes compactions read and wrote (write amplification = (flushed + written) / user bytes). */
   readonly compactionBytesRead: number
   readonly compactionBytesWritten: number
+  /** Groups whose memtable inserts ran in parallel (concurrent-memtable). */
   readonly parallelGroups: number
   /** Write latency over the most recent writes, microseconds. */
   readonly latencyMicros: { readonly count: number; readonly p50: number; readonly p99: number; readonly max: number }
