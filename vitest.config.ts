@@ -1,17 +1,19 @@
 import { defineConfig } from "vitest/config"
 
 // One project per package/app that has tests; each runs its own test/ folder.
-const projects = ["batch", "wal", "memtable", "core-queue", "strategies", "db", "testkit", "table", "version", "level"].map((name) => ({
-  extends: true as const,
-  // Engine tests open databases whose strategies start worker threads (seconds on a loaded 2-core machine);
-  // level runs abstract-level's whole suite (hundreds of databases) per strategy.
-  test: {
-    name,
-    root: `packages/${name}`,
-    include: ["test/**/*.test.ts"],
-    testTimeout: name === "level" ? 900_000 : name === "db" || name === "strategies" ? 60_000 : 5_000,
-  },
-}))
+const projects = ["batch", "wal", "memtable", "core-queue", "strategies", "db", "testkit", "table", "version", "level", "inspect"].map(
+  (name) => ({
+    extends: true as const,
+    // Engine tests open databases whose strategies start worker threads (seconds on a loaded 2-core machine);
+    // level runs abstract-level's whole suite (hundreds of databases) per strategy.
+    test: {
+      name,
+      root: `packages/${name}`,
+      include: ["test/**/*.test.ts"],
+      testTimeout: name === "level" ? 900_000 : name === "db" || name === "strategies" ? 60_000 : 5_000,
+    },
+  }),
+)
 
 export default defineConfig({
   test: {

@@ -22,7 +22,7 @@ import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { parseArgs } from "node:util"
 import { open } from "@writepath/db"
-import { STRATEGIES } from "@writepath/strategies"
+import { STRATEGIES, type StrategyName } from "@writepath/strategies"
 import autocannon from "autocannon"
 
 const { values } = parseArgs({
@@ -35,7 +35,10 @@ const { values } = parseArgs({
 })
 const DURATION = Number(values.duration)
 const CONNECTIONS = Number(values.connections)
-const strategies = values.strategies.split(",")
+const strategies = values.strategies.split(",").map((s): StrategyName => {
+  if (!(STRATEGIES as ReadonlyArray<string>).includes(s)) throw new Error(`--strategies: "${s}" is not one of ${STRATEGIES.join(", ")}`)
+  return s as StrategyName
+})
 const VALUE = Buffer.alloc(100, 0x61)
 
 const require = createRequire(import.meta.url)
@@ -46,7 +49,7 @@ const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
 
 /** 64 closed-loop sync writers through the engine for DURATION seconds. */
-const inProcess = async (strategy: string, dir: string) => {
+const inProcess = async (strategy: StrategyName, dir: string) => {
   const db = await open({ path: dir, strategy })
   const lat: number[] = []
   let ops = 0

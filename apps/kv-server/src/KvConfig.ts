@@ -15,6 +15,7 @@
  * | WRITEPATH_LOG_LEVEL | all, trace, debug, info, warn, error, fatal, off | info |
  * | WRITEPATH_<OPTION> | any engine option, e.g. WRITEPATH_WRITE_BUFFER_SIZE=1048576 | the engine's |
  */
+import type { OpenOptions } from "@writepath/db"
 import { type EngineOptions, parseEngineOptions, STRATEGIES, type StrategyName } from "@writepath/strategies"
 import { Config, ConfigError, Either, LogLevel, type Option, type Redacted } from "effect"
 import { ENGINE_OPTION_VARIABLES, engineOptionsConfig, envNameOf } from "./engineOptionsFromEnv.ts"
@@ -32,8 +33,11 @@ export interface KvConfig {
 }
 
 export interface EngineConfig {
-  /** What `open` is given (the engine validates it again and fills in its defaults). */
-  readonly input: Readonly<Record<string, boolean | number | string>> & { readonly path: string; readonly strategy: StrategyName }
+  /**
+   * What `open` is given (the engine validates it again and fills in its defaults). Built from
+   * environment variables, so its type is the open options' only after `parseEngineOptions` passed.
+   */
+  readonly input: OpenOptions & { readonly strategy: StrategyName }
   /** The same after validation, defaults filled in. */
   readonly options: EngineOptions
 }
@@ -61,7 +65,8 @@ const validateEngine = (input: {
   try {
     const engineInput = { ...input.engineOptions, path: input.path, strategy: input.strategy }
     // env {}: the strategy comes from WRITEPATH_STRATEGY through Config above, not read twice.
-    return Either.right({ input: engineInput, options: parseEngineOptions(engineInput, {}) })
+    const options = parseEngineOptions(engineInput, {})
+    return Either.right({ input: engineInput as OpenOptions & { readonly strategy: StrategyName }, options })
   } catch (e) {
     const field = typeof e === "object" && e !== null && "field" in e ? String(e.field) : "(options)"
     const reason = typeof e === "object" && e !== null && "reason" in e ? String(e.reason) : String(e)

@@ -17,7 +17,7 @@
  *     (503); InvalidArgument, InvalidOptions -> BadRequest (400); anything else is a defect.
  * Yields at every engine call (writes wait for their group's WAL write and sync).
  */
-import { type Database, Db, type DbStats, type Transaction } from "@writepath/db"
+import { type Database, Db, type DbStats, type OpenOptions, type Transaction } from "@writepath/db"
 import { Strategy, type StrategyName } from "@writepath/strategies"
 import { Context, Effect, Layer, Stream } from "effect"
 import { BadRequest, EngineUnavailable, TransactionConflict, TransactionNotFound } from "./KvError.ts"
@@ -77,7 +77,7 @@ const engine = <A>(f: () => Promise<A> | A): Effect.Effect<A, StoreError> =>
 export class KvStore extends Context.Tag("@writepath/kv-server/KvStore")<KvStore, KvStoreService>() {
   /** Opens the database with the strategy its options name; closes it with the layer's scope. */
   static readonly layer = (
-    options: { readonly strategy: StrategyName },
+    options: OpenOptions & { readonly strategy: StrategyName },
     writeDefaults: { readonly noSlowdown: boolean },
   ): Layer.Layer<KvStore> =>
     Layer.effect(

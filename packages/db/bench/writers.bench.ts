@@ -11,7 +11,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
 import { STRATEGIES } from "@writepath/strategies"
-import { open } from "../src/index.ts"
+import { open, type StrategyName } from "../src/index.ts"
 
 const { values } = parseArgs({
   options: {
@@ -64,7 +64,7 @@ const value = new Uint8Array(100).fill(0x76)
 const runOne = async (strategy: string, sync: boolean) => {
   const dir = fs.mkdtempSync(path.join(values.dir, `writepath-bench-${strategy}-`))
   try {
-    const db = await open({ path: dir, strategy, ...(strategy === "concurrent-memtable" ? {} : {}) })
+    const db = await open({ path: dir, strategy: strategy as StrategyName })
     const lat = new Float64Array(OPS)
     let next = 0
     const t0 = performance.now()

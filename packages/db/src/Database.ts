@@ -1,45 +1,61 @@
 /**
- * The Promise face of the engine, for users who do not use Effect:
+ * The Promise face of the engine, for users who do not use Effect. A thin wrapper over
+ * DbImpl, the same engine the Effect `Db` service wraps. Keys and values are Uint8Array or
+ * string (UTF-8). Every method validates its input and rejects with a typed error naming
+ * the problem (one of `DbError`).
  *
- *   const db = await open({ path: "./data", strategy: "pipelined" })
- *   await db.put("key", "value", { sync: true })
- *   const v = await db.get("key")                 // Uint8Array | undefined
- *   for await (const [k, v] of db.iterator({ gte: "a", lt: "b" })) ...
- *   await db.close()
+ * Owns: the live snapshots and transactions of one open database. Invariants: 1. after
+ * `close()` every method and every open iterator fails with DbClosed; 2. an iterator reads
+ * one sequence (its creation's or its snapshot's) from its first entry to its last. Yields
+ * at every write and at each iterator step (await points; no engine lock is held across them).
  *
- * A thin wrapper over DbImpl, the same engine the Effect `Db` service wraps. Keys and
- * values are Uint8Array or string (UTF-8). Every method validates its input and rejects
- * with a typed error naming the problem.
+ * @example
+ * ```ts
+ * import { open } from "@writepath/db"
+ *
+ * const db = await open({ path: "./data", strategy: "pipelined" })
+ * await db.put("key", "value", { sync: true })
+ * const v = await db.get("key") // Uint8Array | undefined
+ * for await (const [k, v] of db.iterator({ gte: "a", lt: "b", limit: 10 })) console.log(k, v)
+ * await db.close()
+ * ```
  */
 import { type Bytes, WriteBatch } from "@writepath/batch"
 import { DEFAULT_WRITE_OPTIONS, parseEngineOptions, parseWriteOptions, type StrategyLayer, type WriteOptions } from "@writepath/strategies"
 import type { LogFileService } from "@writepath/wal"
+import { Batch } from "./Batch.ts"
 import { DbClosed, InvalidArgument, NotSupported } from "./DbError.ts"
 import { DbImpl } from "./internal/DbImpl.ts"
 import { DbIterator } from "./internal/DbIterator.ts"
 import {
+  CLEAR_OPTION_KEYS,
   COMPACT_RANGE_OPTION_KEYS,
   checkBoolean,
   checkBytes,
+  checkCount,
   checkOptionsObject,
+  checkRangeOrder,
   FLUSH_WAL_OPTION_KEYS,
   ITERATOR_OPTION_KEYS,
   READ_OPTION_KEYS,
   TRANSACTION_OPTION_KEYS,
 } from "./internal/PublicArgs.ts"
+import type {
+  ClearOptions,
+  CompactRangeOptions,
+  FlushWalOptions,
+  IteratorOptions,
+  OpenOptions,
+  ReadOptions,
+  TransactionOptions,
+  WriteOptionsInput,
+} from "./Options.ts"
 import { Snapshot } from "./Snapshot.ts"
 import { Transaction, type TransactionWriter } from "./Transaction.ts"
 
-export interface IteratorOptions {
-  readonly gt?: Bytes
-  readonly gte?: Bytes
-  readonly lt?: Bytes
-  readonly lte?: Bytes
-  readonly reverse?: boolean
-  readonly snapshot?: Snapshot
-}
-
+/** Counters and gauges of an open database (`db.stats()`, `Db.stats`). */
 export interface DbStats {
+  /** The write strategy in use. */
   readonly strategy: string
   /** LastSequence: the newest write readers can see. */
   readonly lastSequence: number
@@ -47,20 +63,28 @@ export interface DbStats {
   readonly lastAllocatedSequence: number
   /** Main-queue groups committed and their mean size. */
   readonly groups: number
+  /** Writers per main-queue group, on average. */
   readonly meanGroupSize: number
+  /** WAL records written (one per group). */
   readonly walRecords: number
+  /** WAL bytes written. */
   readonly walBytes: number
+  /** WAL syncs (fdatasync or fsync). */
   readonly walSyncs: number
   /** Mean wall time of a WAL sync, microseconds. */
   readonly walSyncMeanMicros: number
+  /** Writes that were delayed or stopped, and the time they waited (microseconds). */
   readonly stalls: number
   readonly stallMicros: number
+  /** Memtables made immutable so far, and those not yet flushed. */
   readonly memtableSwitches: number
   readonly immutableMemtables: number
+  /** Numbers of the WAL files recovery would read. */
   readonly liveWals: ReadonlyArray<number>
   /** Live table files per level (level 0 first) and their bytes. */
   readonly levelFiles: ReadonlyArray<number>
   readonly levelBytes: ReadonlyArray<number>
+  /** Flushes and compactions completed. */
   readonly flushes: number
   readonly compactions: number
   /** Longest synchronous stretch of a flush (ms): the longest event-loop pause a flush caused. */
@@ -70,10 +94,14 @@ export interface DbStats {
   /** Bytes compactions read and wrote (write amplification = (flushed + written) / user bytes). */
   readonly compactionBytesRead: number
   readonly compactionBytesWritten: number
+  /** Groups whose memtable inserts ran in parallel (concurrent-memtable). */
   readonly parallelGroups: number
   /** Write latency over the most recent writes, microseconds. */
   readonly latencyMicros: { readonly count: number; readonly p50: number; readonly p99: number; readonly max: number }
 }
+
+/** Keys a `clear` deletes per batch: bounded batches, so a large clear never needs one huge memtable entry. */
+const CLEAR_CHUNK = 1024
 
 /** Bytes a key or value takes in a batch, at most (UTF-8 needs up to 3 bytes per UTF-16 unit). */
 const sizeHint = (v: Bytes): number => (typeof v === "string" ? v.length * 3 : v instanceof Uint8Array ? v.length : 0)
@@ -96,6 +124,10 @@ const toBytes = (v: unknown, what: string): Uint8Array => {
   throw new InvalidArgument({ reason: `${what} must be a Uint8Array or a string, got ${v === null ? "null" : typeof v}` })
 }
 
+/**
+ * An open database (from `open`). Close it with `close()`; with Effect, use the `Db`
+ * service, whose layer closes it for you.
+ */
 export class Database {
   /** @internal */
   readonly impl: DbImpl
@@ -123,17 +155,20 @@ export class Database {
     }
   }
 
+  /** The write strategy in use ("classic", "pipelined", "two-queue", "concurrent-memtable"). */
   get strategy(): string {
     return this.impl.strategy.name
   }
 
+  /** The database folder. */
   get path(): string {
     return this.impl.options.path
   }
 
   // ---- writes ---------------------------------------------------------------------------------
 
-  put(key: Bytes, value: Bytes, options?: unknown): Promise<void> {
+  /** Sets `key` to `value`; resolves once the write is acknowledged (durable with `sync`). */
+  put(key: Bytes, value: Bytes, options?: WriteOptionsInput): Promise<void> {
     try {
       checkBytes("put", "key", key)
       checkBytes("put", "value", value)
@@ -144,7 +179,8 @@ export class Database {
     }
   }
 
-  delete(key: Bytes, options?: unknown): Promise<void> {
+  /** Deletes `key` (a no-op where it is absent). */
+  delete(key: Bytes, options?: WriteOptionsInput): Promise<void> {
     try {
       checkBytes("delete", "key", key)
       this.checkFits("delete", sizeFloor(key))
@@ -154,11 +190,10 @@ export class Database {
     }
   }
 
-  /** Deletes every key in [start, end). */
-  deleteRange(start: Bytes, end: Bytes, options?: unknown): Promise<void> {
+  /** Deletes every key in [start, end). InvalidArgument when `end` sorts before `start`. */
+  deleteRange(start: Bytes, end: Bytes, options?: WriteOptionsInput): Promise<void> {
     try {
-      checkBytes("deleteRange", "start", start)
-      checkBytes("deleteRange", "end", end)
+      checkRangeOrder("deleteRange", start, end)
       this.checkFits("deleteRange", sizeFloor(start) + sizeFloor(end))
       return this.submit(new WriteBatch({ reservedBytes: reservation(sizeHint(start) + sizeHint(end)) }).deleteRange(start, end), options)
     } catch (e) {
@@ -167,14 +202,15 @@ export class Database {
   }
 
   /** A batch to fill and pass to `write`: applied all at once or not at all. */
-  batch(): WriteBatch {
-    return new WriteBatch()
+  batch(): Batch {
+    return new Batch()
   }
 
-  write(batch: WriteBatch, options?: unknown): Promise<void> {
-    if (!(batch instanceof WriteBatch)) return Promise.reject(new InvalidArgument({ reason: "write: expected a WriteBatch (db.batch())" }))
+  /** Writes a batch from `db.batch()` atomically: every operation in it becomes visible at once. */
+  write(batch: Batch, options?: WriteOptionsInput): Promise<void> {
+    if (!(batch instanceof Batch)) return Promise.reject(new InvalidArgument({ reason: "write: expected a Batch (db.batch())" }))
     try {
-      return this.submit(batch, options)
+      return this.submit(batch.rep, options)
     } catch (e) {
       return Promise.reject(e)
     }
@@ -212,11 +248,32 @@ export class Database {
   // ---- reads ------------------------------------------------------------------------------------
 
   /** The value visible now (or at `snapshot`), or undefined. */
-  async get(key: Bytes, options?: { readonly snapshot?: Snapshot }): Promise<Uint8Array | undefined> {
-    if (this.impl.isClosed) throw new DbClosed({ operation: "get" })
-    const k = toBytes(key, "key")
-    const snapshot = options === undefined ? undefined : checkOptionsObject("get", options, READ_OPTION_KEYS).snapshot
-    const seq = snapshot === undefined ? this.impl.versions.lastPublished : this.snapshotSequence("get", snapshot)
+  async get(key: Bytes, options?: ReadOptions): Promise<Uint8Array | undefined> {
+    const seq = this.readSequence("get", options)
+    return this.getAt(toBytes(key, "key"), seq)
+  }
+
+  /** The values of `keys` (undefined where absent), all read at one sequence. */
+  async getMany(keys: ReadonlyArray<Bytes>, options?: ReadOptions): Promise<Array<Uint8Array | undefined>> {
+    if (!Array.isArray(keys)) throw new InvalidArgument({ reason: "getMany: keys must be an array" })
+    const seq = this.readSequence("getMany", options)
+    const ks = keys.map((k, i) => toBytes(k, `keys[${i}]`)) // every key checked before any is read
+    return ks.map((k) => this.getAt(k, seq))
+  }
+
+  /** Whether `key` has a value now (or at `snapshot`). */
+  async has(key: Bytes, options?: ReadOptions): Promise<boolean> {
+    return (await this.get(key, options)) !== undefined
+  }
+
+  /** REQUIRES: the database is open. The sequence a point read reads at; throws on bad options. */
+  private readSequence(op: string, options: ReadOptions | undefined): number {
+    if (this.impl.isClosed) throw new DbClosed({ operation: op })
+    const snapshot = options === undefined ? undefined : checkOptionsObject(op, options, READ_OPTION_KEYS).snapshot
+    return snapshot === undefined ? this.impl.versions.lastPublished : this.snapshotSequence(op, snapshot)
+  }
+
+  private getAt(k: Uint8Array, seq: number): Uint8Array | undefined {
     const r = this.impl.getAt(k, seq)
     switch (r._tag) {
       case "Found":
@@ -228,12 +285,31 @@ export class Database {
     }
   }
 
-  /** [key, value] pairs in key order (or reverse), as of its creation (or `snapshot`). */
+  /**
+   * [key, value] pairs in key order (or reverse), as of its creation (or `snapshot`), at most
+   * `limit` of them. After `close()` its next step rejects with DbClosed. Leaving a
+   * for-await loop early releases what it holds.
+   */
   iterator(options: IteratorOptions = {}): AsyncIterable<[Uint8Array, Uint8Array]> {
-    if (this.impl.isClosed) throw new DbClosed({ operation: "iterator" })
-    checkOptionsObject("iterator", options, ITERATOR_OPTION_KEYS)
-    const reverse = checkBoolean("iterator", "reverse", options.reverse)
-    const seq = options.snapshot === undefined ? this.impl.versions.lastPublished : this.snapshotSequence("iterator", options.snapshot)
+    return this.walk("iterator", options, (e) => e)
+  }
+
+  /** The keys of `iterator(options)`. */
+  keys(options: IteratorOptions = {}): AsyncIterable<Uint8Array> {
+    return this.walk("keys", options, (e) => e[0])
+  }
+
+  /** The values of `iterator(options)`. */
+  values(options: IteratorOptions = {}): AsyncIterable<Uint8Array> {
+    return this.walk("values", options, (e) => e[1])
+  }
+
+  private walk<A>(op: string, options: IteratorOptions, project: (e: [Uint8Array, Uint8Array]) => A): AsyncIterable<A> {
+    if (this.impl.isClosed) throw new DbClosed({ operation: op })
+    checkOptionsObject(op, options, ITERATOR_OPTION_KEYS)
+    const reverse = checkBoolean(op, "reverse", options.reverse)
+    const limit = checkCount(op, "limit", options.limit) ?? Number.POSITIVE_INFINITY
+    const seq = options.snapshot === undefined ? this.impl.versions.lastPublished : this.snapshotSequence(op, options.snapshot)
     const bound = (v: Bytes | undefined, name: string): Uint8Array | undefined => (v === undefined ? undefined : toBytes(v, name))
     const gt = bound(options.gt, "gt")
     const gte = bound(options.gte, "gte")
@@ -249,11 +325,22 @@ export class Database {
     // Memtables and tables are taken in one synchronous step: a flush between them would
     // hide the flushed memtable's entries from this iterator.
     const it = new DbIterator(this.impl.memtablesForRead(), seq, bounds, this.impl.tables.pin())
+    let yielded = 0
+    const impl = this.impl
     return {
       [Symbol.asyncIterator]: () => ({
-        next: async () => {
-          const e = it.next()
-          return e === undefined ? { done: true, value: undefined } : { done: false, value: e }
+        next: async (): Promise<IteratorResult<A, undefined>> => {
+          if (impl.isClosed) {
+            it.release()
+            throw new DbClosed({ operation: `${op}.next` })
+          }
+          const e = yielded < limit ? it.next() : undefined
+          if (e === undefined) {
+            it.release()
+            return { done: true, value: undefined }
+          }
+          yielded++
+          return { done: false, value: project(e) }
         },
         // A `break` out of for-await ends the walk: the tables it pinned are released.
         return: async () => {
@@ -276,6 +363,7 @@ export class Database {
     return seq
   }
 
+  /** A consistent read point at the newest write; release it when done. */
   snapshot(): Snapshot {
     if (this.impl.isClosed) throw new DbClosed({ operation: "snapshot" })
     const s = new Snapshot(this.impl.versions.lastPublished, (x) => this.snapshots.delete(x))
@@ -285,8 +373,30 @@ export class Database {
 
   // ---- transactions --------------------------------------------------------------------------------
 
+  /**
+   * Deletes the keys in a range (every key without options), in batches of 1024 deletes:
+   * keys written meanwhile may survive, as with abstract-level's `clear`. For one atomic
+   * [start, end) deletion use `deleteRange`.
+   */
+  async clear(options: ClearOptions = {}): Promise<void> {
+    if (this.impl.isClosed) throw new DbClosed({ operation: "clear" })
+    const o = checkOptionsObject("clear", options, CLEAR_OPTION_KEYS)
+    const wo = o.writeOptions as WriteOptionsInput | undefined
+    parseWriteOptions(wo, this.impl.options.recycleLogFileNum) // bad write options fail before anything is deleted
+    const { writeOptions: _, ...range } = options
+    let batch = new Batch()
+    for await (const key of this.keys(range)) {
+      batch.delete(key)
+      if (batch.count === CLEAR_CHUNK) {
+        await this.write(batch, wo)
+        batch = new Batch()
+      }
+    }
+    if (batch.count > 0) await this.write(batch, wo)
+  }
+
   /** A WriteCommitted 2PC transaction named `name` (unique among live transactions). */
-  beginTransaction(options: { readonly name: string; readonly writeOptions?: unknown }): Transaction {
+  beginTransaction(options: TransactionOptions): Transaction {
     if (this.impl.isClosed) throw new DbClosed({ operation: "beginTransaction" })
     const name = checkOptionsObject("beginTransaction", options, TRANSACTION_OPTION_KEYS).name
     if (typeof name !== "string" || name.length === 0)
@@ -305,7 +415,7 @@ export class Database {
   // ---- maintenance ------------------------------------------------------------------------------------
 
   /** Hands buffered WAL records to the OS (`manualWalFlush`), and with `sync` makes them durable. */
-  flushWal(options?: { readonly sync?: boolean }): Promise<void> {
+  flushWal(options?: FlushWalOptions): Promise<void> {
     if (this.impl.isClosed) return Promise.reject(new DbClosed({ operation: "flushWal" }))
     try {
       const sync = checkBoolean("flushWal", "sync", checkOptionsObject("flushWal", options, FLUSH_WAL_OPTION_KEYS).sync)
@@ -328,7 +438,7 @@ export class Database {
    * Compacts the keys in [gte, lte] (default: everything) down the levels (RocksDB/LevelDB
    * `CompactRange`), after flushing the memtables; runs even with disableAutoCompactions.
    */
-  compactRange(options?: { readonly gte?: Bytes; readonly lte?: Bytes }): Promise<void> {
+  compactRange(options?: CompactRangeOptions): Promise<void> {
     if (this.impl.isClosed) return Promise.reject(new DbClosed({ operation: "compactRange" }))
     try {
       const o = checkOptionsObject("compactRange", options, COMPACT_RANGE_OPTION_KEYS)
@@ -353,6 +463,7 @@ export class Database {
     return this.impl.resume()
   }
 
+  /** Counters and gauges: sequences, groups, WAL, stalls, memtables, levels, latency. */
   stats(): DbStats {
     const s = this.impl.stats
     const [p50, p99, max] = this.impl.latencies.percentiles([50, 99, 100])
@@ -407,8 +518,15 @@ export interface OpenWith {
 /**
  * Opens (creating by default) the database at `options.path` and recovers it. The
  * strategy is `options.strategy` (or RocksDB's mode flags, or `WRITEPATH_STRATEGY`).
+ * Rejects with InvalidOptions naming a bad field, DatabaseLocked, DatabaseNotFound,
+ * DatabaseExists, IOError or a corruption error.
+ *
+ * @example
+ * ```ts
+ * const db = await open({ path: "./data", strategy: "two-queue", writeBufferSize: 16 * 1024 * 1024 })
+ * ```
  */
-export const open = async (options: unknown, using: OpenWith = {}): Promise<Database> => {
+export const open = async (options: OpenOptions, using: OpenWith = {}): Promise<Database> => {
   const parsed = parseEngineOptions(options)
   return new Database(await DbImpl.open(parsed, using.strategy, using.logFile, using.fsyncDir))
 }

@@ -1,14 +1,37 @@
+/**
+ * Every error a caller of @writepath/db can meet, in one module: the engine's own, and those
+ * its parts raise through it (options, WAL, tables, MANIFEST, write stalls), re-exported so a
+ * caller imports them from one place. Each is a tagged error (`_tag`), so Effect code handles
+ * them with `Effect.catchTag`, Promise code with `instanceof` or `_tag`.
+ *
+ * Messages start with RocksDB's status words so logs read the same ("IO error: ...",
+ * "Invalid argument: ...", "Corruption: ...").
+ *
+ * @example
+ * ```ts
+ * import { Db, type DbError } from "@writepath/db"
+ * const program = Db.put("k", "v").pipe(
+ *   Effect.catchTag("ReadOnlyError", (e) => Effect.logError(e.message)),
+ * )
+ * ```
+ */
+import { InvalidArgument } from "@writepath/batch"
+import { WriteStall } from "@writepath/core-queue"
+import { InvalidOptions } from "@writepath/strategies"
+import { TableCorruption } from "@writepath/table"
+import { VersionCorruption } from "@writepath/version"
+import { IOError, WalCorruption } from "@writepath/wal"
 import { Data } from "effect"
 
-/**
- * Errors of @writepath/db. Messages start with RocksDB's status words so logs read
- * the same ("IO error: ...", "Invalid argument: ...").
- */
+export { InvalidArgument, InvalidOptions, IOError, TableCorruption, VersionCorruption, WalCorruption, WriteStall }
 
 /** Another process (or another open handle in this one) holds the database's LOCK file. */
 export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{
+  /** The database folder. */
   readonly path: string
+  /** The process id written in the LOCK file. */
   readonly holderPid: number
+  /** The host name written in the LOCK file ("unknown" when it could not be read). */
   readonly holderHost: string
 }> {
   override get message(): string {
@@ -30,10 +53,13 @@ export class DatabaseExists extends Data.TaggedError("DatabaseExists")<{ readonl
   }
 }
 
-/** An operation on a closed database. */
-export class DbClosed extends Data.TaggedError("DbClosed")<{ readonly operation: string }> {
+/** An operation on a closed database, or on an iterator whose database was closed. */
+export class DbClosed extends Data.TaggedError("DbClosed")<{
+  /** The method called (`put`, `get`, `iterator.next`, ...). */
+  readonly operation: string
+}> {
   override get message(): string {
-    return `Invalid argument: ${this.operation}: database is closed`
+    return `${this.operation}: the database is closed`
   }
 }
 
@@ -48,16 +74,47 @@ export class ReadOnlyError extends Data.TaggedError("ReadOnlyError")<{ readonly 
   }
 }
 
-/** Bad arguments to a public method (wrong types, released snapshot, unknown transaction...). */
-export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{ readonly reason: string }> {
-  override get message(): string {
-    return `Invalid argument: ${this.reason}`
-  }
-}
-
 /** An operation writepath does not support (`Status::NotSupported`). */
 export class NotSupported extends Data.TaggedError("NotSupported")<{ readonly reason: string }> {
   override get message(): string {
     return `Not implemented: ${this.reason}`
   }
 }
+
+/**
+ * Any error an engine operation can fail with: the error channel of every `Db` effect and
+ * what a rejected `Database` promise holds (anything else is a bug, a defect).
+ */
+export type DbError =
+  | DatabaseExists
+  | DatabaseLocked
+  | DatabaseNotFound
+  | DbClosed
+  | InvalidArgument
+  | InvalidOptions
+  | IOError
+  | NotSupported
+  | ReadOnlyError
+  | TableCorruption
+  | VersionCorruption
+  | WalCorruption
+  | WriteStall
+
+const DB_ERROR_CLASSES = [
+  DatabaseExists,
+  DatabaseLocked,
+  DatabaseNotFound,
+  DbClosed,
+  InvalidArgument,
+  InvalidOptions,
+  IOError,
+  NotSupported,
+  ReadOnlyError,
+  TableCorruption,
+  VersionCorruption,
+  WalCorruption,
+  WriteStall,
+] as const
+
+/** True for the errors of the `DbError` union (by class, so a look-alike `_tag` does not count). */
+export const isDbError = (u: unknown): u is DbError => DB_ERROR_CLASSES.some((c) => u instanceof c)

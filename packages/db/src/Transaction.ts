@@ -26,9 +26,10 @@ import { WriteBatch } from "@writepath/batch"
 import type { WriteOptions } from "@writepath/strategies"
 import { InvalidArgument } from "./DbError.ts"
 
+/** Where a transaction is in its life (see the diagram above). */
 export type TransactionState = "started" | "prepared" | "committed" | "rolledBack"
 
-/** How a transaction reaches the write path; the engine supplies it. */
+/** @internal How a transaction reaches the write path; the engine supplies it. */
 export interface TransactionWriter {
   /** WAL-only write (disableMemtable): the prepare of transaction `name`. */
   writeWalOnly(batch: WriteBatch, wo: WriteOptions, name: string): Promise<void>
@@ -40,7 +41,20 @@ export interface TransactionWriter {
 
 type Bytes = Uint8Array | string
 
+/**
+ * A WriteCommitted two-phase-commit transaction, from `db.beginTransaction({ name })` (or
+ * `Db.withTransaction`). Writes are buffered until commit.
+ *
+ * @example
+ * ```ts
+ * const t = db.beginTransaction({ name: "order-42" })
+ * t.put("stock/7", "41")
+ * await t.prepare() // durable in the WAL, not visible
+ * await t.commit() // visible atomically
+ * ```
+ */
 export class Transaction {
+  /** The name given at begin (RocksDB's transaction name, the xid in the WAL). */
   readonly name: string
   private readonly batch: WriteBatch
   private readonly writer: TransactionWriter
@@ -56,29 +70,34 @@ export class Transaction {
     this.state_ = state
   }
 
+  /** @internal `db.beginTransaction` makes them. */
   static begin(name: string, writer: TransactionWriter, wo: WriteOptions): Transaction {
     return new Transaction(name, new WriteBatch().markBeginPrepare(), writer, wo, "started")
   }
 
-  /** A transaction found prepared in the WAL at open. */
+  /** @internal A transaction found prepared in the WAL at open. */
   static recovered(name: string, batch: WriteBatch, writer: TransactionWriter, wo: WriteOptions): Transaction {
     return new Transaction(name, batch, writer, wo, "prepared")
   }
 
+  /** started, prepared, committed or rolledBack. */
   get state(): TransactionState {
     return this.state_
   }
 
+  /** Buffers a put (only while started). */
   put(key: Bytes, value: Bytes): void {
     this.mutable("put")
     this.batch.put(key, value)
   }
 
+  /** Buffers a delete (only while started). */
   delete(key: Bytes): void {
     this.mutable("delete")
     this.batch.delete(key)
   }
 
+  /** Writes the buffered batch to the WAL as a prepared section: durable, not yet visible. */
   async prepare(): Promise<void> {
     this.expect("prepare", "started")
     const b = WriteBatch.fromBytes(this.batch.data)
@@ -88,6 +107,7 @@ export class Transaction {
     this.state_ = "prepared"
   }
 
+  /** Makes the writes visible atomically (prepared or not). */
   async commit(): Promise<void> {
     this.expect("commit", "started", "prepared")
     let b: WriteBatch
@@ -103,6 +123,7 @@ export class Transaction {
     this.finish("committed")
   }
 
+  /** Drops the writes; a prepared transaction records the rollback in the WAL. */
   async rollback(): Promise<void> {
     this.expect("rollback", "started", "prepared")
     if (this.state_ === "prepared") await this.run(() => this.writer.write(new WriteBatch().markRollback(this.name), this.wo))

@@ -14,7 +14,7 @@ import { STRATEGIES } from "@writepath/strategies"
 import { type ModelOp, ReferenceModel } from "@writepath/testkit"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { type Database, open } from "../src/index.ts"
+import { type Database, type OpenOptions, open } from "../src/index.ts"
 
 type Op =
   | { readonly t: "put"; readonly key: string; readonly value: string; readonly sync: boolean }
@@ -77,7 +77,7 @@ const runStream = async (
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `writepath-meta-${strategy}-`))
   const extra = strategy === "concurrent-memtable" ? { concurrentMemtableWorkers: 1 } : {}
   try {
-    const db = await open({ path: dir, strategy, ...extra })
+    const db = await open({ path: dir, strategy, ...extra } as OpenOptions)
     const perRound: string[][] = []
     const snapshots: Array<ReturnType<Database["snapshot"]>> = []
     for (const r of rounds) {
@@ -100,7 +100,7 @@ const runStream = async (
     const atSnapshots: string[][] = []
     for (const s of snapshots) atSnapshots.push(await dump(db, s))
     await db.close()
-    const again = await open({ path: dir, strategy, ...extra })
+    const again = await open({ path: dir, strategy, ...extra } as OpenOptions)
     const recovered = await dump(again)
     await again.close()
     return { perRound, atSnapshots, recovered }

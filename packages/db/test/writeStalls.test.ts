@@ -9,7 +9,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { STRATEGIES } from "@writepath/strategies"
+import { STRATEGIES, type StrategyName } from "@writepath/strategies"
 import { afterEach, describe, expect, it } from "vitest"
 import { type Database, open } from "../src/index.ts"
 
@@ -37,7 +37,7 @@ const watch = <A>(p: Promise<A>): { readonly settled: () => boolean; readonly pr
   return { settled: () => settled, promise }
 }
 
-const openWith = async (name: string, extra: object): Promise<Database> => {
+const openWith = async (name: StrategyName, extra: object): Promise<Database> => {
   const db = await open({ path: fresh(), strategy: name, writeBufferSize: 64 * 1024, disableAutoCompactions: true, ...extra })
   dbs.push(db)
   return db

@@ -125,8 +125,8 @@ export class WritepathLevel extends AbstractLevel<Uint8Array, string, string> {
       ...this.engineOptions,
       ...fromOpen,
       path: this.location,
-      createIfMissing: options.createIfMissing,
-      errorIfExists: options.errorIfExists,
+      createIfMissing: options.createIfMissing as boolean | undefined,
+      errorIfExists: options.errorIfExists as boolean | undefined,
     })
   }
 

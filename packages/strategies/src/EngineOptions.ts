@@ -212,7 +212,21 @@ export const parseEngineOptions = (input: unknown, env: Record<string, string | 
   }
 }
 
-const processEnv = (): Record<string, string | undefined> => (typeof process !== "undefined" ? process.env : {})
+type DenoPermissions = { permissions: { querySync(d: { name: "env"; variable: string }): { state: string } } }
+
+/**
+ * `WRITEPATH_STRATEGY` from the environment. Under Deno without `--allow-env` reading it would
+ * throw (or prompt on a terminal), so the permission is queried first: Deno runs with
+ * `--allow-read --allow-write` only, and the variable then counts as unset.
+ */
+const readStrategyEnv = (): string | undefined => {
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno
+  if (deno !== undefined && deno.permissions.querySync({ name: "env", variable: "WRITEPATH_STRATEGY" }).state !== "granted")
+    return undefined
+  return typeof process !== "undefined" ? process.env.WRITEPATH_STRATEGY : undefined
+}
+
+const processEnv = (): Record<string, string | undefined> => ({ WRITEPATH_STRATEGY: readStrategyEnv() })
 
 /** Per-write options (`WriteOptions`). */
 export const WriteOptionsSchema = z.strictObject({

@@ -17,8 +17,11 @@
  * Yields (lock drops): every Effect step that touches the folder or syncs. REQUIRES: one
  * caller at a time (the write-group leader), as RocksDB holds the DB mutex here.
  */
-import { FileSystem } from "@effect/platform"
+// The FileSystem module, not the @effect/platform barrel: the barrel loads every platform module
+// (msgpackr among them), ~1 s of import time and an env read Deno refuses without --allow-env.
+
 import type { PlatformError } from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Context, Effect, Layer, type Scope } from "effect"
 import { tryAsync, trySync } from "./internal/tryTyped.ts"
 import { LogFile } from "./LogFile.ts"

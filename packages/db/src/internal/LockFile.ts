@@ -50,9 +50,18 @@ const isAlive = (pid: number): boolean => {
 
 let counter = 0
 
+type DenoPermissions = { permissions: { querySync(d: { name: "sys"; kind: "hostname" }): { state: string } } }
+
+/** The host name for the LOCK file; "unknown" under Deno without `--allow-sys` (asking would throw or prompt). */
+const hostName = (): string => {
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno
+  if (deno !== undefined && deno.permissions.querySync({ name: "sys", kind: "hostname" }).state !== "granted") return "unknown"
+  return os.hostname()
+}
+
 export const acquireLock = (dir: string): HeldLock => {
   const file = path.join(dir, "LOCK")
-  const host = os.hostname()
+  const host = hostName()
   const token = `${process.pid}.${Date.now()}.${counter++}`
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

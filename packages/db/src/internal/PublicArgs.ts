@@ -34,7 +34,35 @@ export const checkBoolean = (op: string, field: string, v: unknown): boolean | u
 }
 
 export const READ_OPTION_KEYS: ReadonlySet<string> = new Set(["snapshot"])
-export const ITERATOR_OPTION_KEYS: ReadonlySet<string> = new Set(["gt", "gte", "lt", "lte", "reverse", "snapshot"])
+export const ITERATOR_OPTION_KEYS: ReadonlySet<string> = new Set(["gt", "gte", "lt", "lte", "reverse", "snapshot", "limit"])
+export const CLEAR_OPTION_KEYS: ReadonlySet<string> = new Set(["gt", "gte", "lt", "lte", "writeOptions"])
 export const FLUSH_WAL_OPTION_KEYS: ReadonlySet<string> = new Set(["sync"])
 export const TRANSACTION_OPTION_KEYS: ReadonlySet<string> = new Set(["name", "writeOptions"])
 export const COMPACT_RANGE_OPTION_KEYS: ReadonlySet<string> = new Set(["gte", "lte"])
+
+const encoder = new TextEncoder()
+const asBytes = (v: string | Uint8Array): Uint8Array => (typeof v === "string" ? encoder.encode(v) : v)
+
+/** Bytewise comparison (RocksDB's BytewiseComparator): negative, zero or positive. */
+export const compareBytes = (a: Uint8Array, b: Uint8Array): number => {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return a.length - b.length
+}
+
+/** A [start, end) range's arguments: both Bytes, and end not before start (RocksDB's "end key comes before start key"). */
+export const checkRangeOrder = (op: string, start: unknown, end: unknown): void => {
+  checkBytes(op, "start", start)
+  checkBytes(op, "end", end)
+  if (compareBytes(asBytes(start as string | Uint8Array), asBytes(end as string | Uint8Array)) > 0) {
+    throw new InvalidArgument({ reason: `${op}: end key comes before start key` })
+  }
+}
+
+/** A non-negative integer option (`limit`), or undefined. */
+export const checkCount = (op: string, field: string, v: unknown): number | undefined => {
+  if (v === undefined || (typeof v === "number" && Number.isInteger(v) && v >= 0)) return v
+  throw new InvalidArgument({
+    reason: `${op}: option \`${field}\` must be a non-negative integer, got ${typeof v === "number" ? v : kind(v)}`,
+  })
+}

@@ -18,7 +18,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { type Database, open } from "../../src/index.ts"
+import { type Database, type OpenOptions, open } from "../../src/index.ts"
 import { startChild } from "../support/child.ts"
 import { iterationPrefix, KEYS_PER_WRITER, keyOf, type Op, opStream, prng } from "./ops.ts"
 import { verifyWriter } from "./verify.ts"
@@ -211,7 +211,7 @@ export const runCrashLoop = async (o: CrashLoopOptions): Promise<StrategyFigures
         dropPageCache(run)
       }
 
-      const db = await open(dbOptions(dir, strategy))
+      const db = await open(dbOptions(dir, strategy) as OpenOptions)
       try {
         const recoveredSequence = db.stats().lastSequence
         if (recoveredSequence < lastSequence) fail(`recovered sequence ${recoveredSequence} < ${lastSequence} before the crash`)

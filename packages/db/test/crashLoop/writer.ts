@@ -15,7 +15,7 @@
  *   writer.ts <dir> <strategy> <seed> <iteration> <writers> <transactions 0|1>
  */
 import { type LogFileService, makeNode } from "@writepath/wal"
-import { open } from "../../src/index.ts"
+import { type OpenOptions, open } from "../../src/index.ts"
 import { keyOf, opStream } from "./ops.ts"
 import { reportLine } from "./report.ts"
 
@@ -67,7 +67,7 @@ const db = await open(
     maxWriteBufferNumber: 4,
     level0FileNumCompactionTrigger: 2,
     ...(strategy === "concurrent-memtable" ? { concurrentMemtableWorkers: 1 } : {}),
-  },
+  } as OpenOptions, // path and strategy come from argv: open validates them
   { logFile: reporting(makeNode({ syncOn: "threadpool" })) },
 )
 out(`ready ${db.stats().lastSequence}`)

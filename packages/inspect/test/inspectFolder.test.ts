@@ -8,11 +8,11 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { open } from "@writepath/db"
 import { LogWriter, makeNode } from "@writepath/wal"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { open } from "../../src/index.ts"
-import { InspectReport } from "../../src/inspect/InspectReport.ts"
-import { inspectFolder } from "../../src/inspect/inspectFolder.ts"
+import { InspectReport } from "../src/InspectReport.ts"
+import { inspectFolder } from "../src/inspectFolder.ts"
 import { batchAt, buildFlushedFolder, copyFolder, snapshotFolder } from "./folders.ts"
 
 let root: string

@@ -7,8 +7,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { InspectReport } from "../../src/inspect/InspectReport.ts"
-import { inspectFolder } from "../../src/inspect/inspectFolder.ts"
+import { InspectReport } from "../src/InspectReport.ts"
+import { inspectFolder } from "../src/inspectFolder.ts"
 import { buildLevelDbFolder, levelKey, snapshotFolder } from "./folders.ts"
 
 let root: string

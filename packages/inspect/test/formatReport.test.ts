@@ -7,9 +7,9 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { formatReport, keyText } from "../../src/inspect/formatReport.ts"
-import type { InspectReport } from "../../src/inspect/InspectReport.ts"
-import { inspectFolder } from "../../src/inspect/inspectFolder.ts"
+import { formatReport, keyText } from "../src/formatReport.ts"
+import type { InspectReport } from "../src/InspectReport.ts"
+import { inspectFolder } from "../src/inspectFolder.ts"
 import { buildFlushedFolder } from "./folders.ts"
 
 let root: string

@@ -8,8 +8,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { InspectReport } from "../../src/inspect/InspectReport.ts"
-import { inspectFolder } from "../../src/inspect/inspectFolder.ts"
+import { InspectReport } from "../src/InspectReport.ts"
+import { inspectFolder } from "../src/inspectFolder.ts"
 import { buildFlushedFolder, copyFolder, snapshotFolder } from "./folders.ts"
 
 let root: string
@@ -23,12 +23,12 @@ beforeAll(async () => {
 })
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
-const repo = path.resolve(__dirname, "../../../..")
+const repo = path.resolve(__dirname, "../../..")
 /** Through the root script, as a user runs it. */
 const pnpmDb = (...args: string[]) => spawnSync("pnpm", ["-s", "db", ...args], { cwd: repo, encoding: "utf8" })
 /** The same entry point without pnpm's start-up cost. */
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", "packages/db/bin/db.ts", ...args], { cwd: repo, encoding: "utf8" })
+  spawnSync(process.execPath, ["--import", "tsx", "packages/inspect/src/bin.ts", ...args], { cwd: repo, encoding: "utf8" })
 
 describe("db inspect", () => {
   it("--json prints the library's report, valid against the schema, and changes nothing", () => {

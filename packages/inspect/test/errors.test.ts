@@ -9,8 +9,8 @@ import * as path from "node:path"
 import { encodeVersionEdit } from "@writepath/version"
 import { LogWriter, makeNode } from "@writepath/wal"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { InspectCorruption, InspectFolderMissing, InspectNotADatabase, InspectNotAFolder } from "../../src/inspect/InspectError.ts"
-import { inspectFolder } from "../../src/inspect/inspectFolder.ts"
+import { InspectCorruption, InspectFolderMissing, InspectNotADatabase, InspectNotAFolder } from "../src/InspectError.ts"
+import { inspectFolder } from "../src/inspectFolder.ts"
 import { batchAt, buildFlushedFolder, copyFolder, writeWal } from "./folders.ts"
 
 let root: string

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `pnpm db inspect <folder> [--json] [--verbose]`: what a database folder holds (IDENTITY,
  * LOCK, CURRENT, the MANIFEST's counters and edits, live tables per level, WALs, orphans),
@@ -28,11 +29,11 @@ const inspect = async (folder: string, options: { readonly json: boolean; readon
   try {
     // Loaded only when a folder is to be read, so usage errors and --help answer at once.
     // Direct module imports (not the package index) keep the engine out of the CLI.
-    const { inspectFolder } = await import("../src/inspect/inspectFolder.ts")
+    const { inspectFolder } = await import("./inspectFolder.ts")
     const report = inspectFolder(folder, { verbose: options.verbose })
     const text = options.json
-      ? JSON.stringify((await import("../src/inspect/InspectReport.ts")).InspectReport.parse(report), null, 2)
-      : (await import("../src/inspect/formatReport.ts")).formatReport(report)
+      ? JSON.stringify((await import("./InspectReport.ts")).InspectReport.parse(report), null, 2)
+      : (await import("./formatReport.ts")).formatReport(report)
     process.stdout.write(`${text}\n`)
     return 0
   } catch (e) {

@@ -9,9 +9,10 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
+import { open } from "@writepath/db"
 import { Table } from "@writepath/table"
 import { afterAll, describe, expect, it } from "vitest"
-import { inspectFolder, open } from "../src/index.ts"
+import { inspectFolder } from "../src/index.ts"
 
 const require = createRequire(import.meta.url)
 

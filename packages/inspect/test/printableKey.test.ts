@@ -1,6 +1,6 @@
 /** How keys are shown: printable ASCII as text, anything else as hex; internal-key trailers split exactly. */
 import { describe, expect, it } from "vitest"
-import { internalKey, printableKey, typeName } from "../../src/inspect/printableKey.ts"
+import { internalKey, printableKey, typeName } from "../src/printableKey.ts"
 
 /** user key | fixed64 LE (sequence << 8 | type), built with BigInt so large sequences are exact. */
 const ikey = (user: Uint8Array, sequence: bigint, type: number): Uint8Array => {
