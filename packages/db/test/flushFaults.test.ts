@@ -7,64 +7,20 @@
  * retried, and a reopen recovers every acknowledged write from the WALs.
  */
 import * as fs from "node:fs"
-import { createRequire, syncBuiltinESMExports } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { open } from "../src/index.ts"
+import { type FsFaults, fsFaults } from "./support/fsFaults.ts"
 
-const cjsFs = createRequire(import.meta.url)("node:fs") as typeof fs
 const dirs: string[] = []
-let restore: (() => void) | undefined
+let installed: FsFaults | undefined
 afterEach(() => {
-  restore?.()
-  restore = undefined
+  installed?.restore()
+  installed = undefined
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
 })
 const td = new TextDecoder()
-
-/**
- * Once armed, makes fsync (callback and sync forms) fail with EIO for descriptors opened on
- * paths matching `target` (installed before the open, so files opened then are known too).
- */
-const failFsyncOf = (target: RegExp): { arm(): void; readonly failures: () => number; readonly attempts: () => number } => {
-  const fds = new Set<number>()
-  let armed = false
-  let failures = 0
-  let attempts = 0
-  const { openSync, fsync, fsyncSync } = cjsFs
-  const eio = (): NodeJS.ErrnoException => Object.assign(new Error("EIO: i/o error, fsync (injected)"), { code: "EIO", errno: -5 })
-  cjsFs.openSync = ((p: fs.PathLike, ...rest: unknown[]) => {
-    const fd = (openSync as (...a: unknown[]) => number)(p, ...rest)
-    if (target.test(String(p))) fds.add(fd)
-    else fds.delete(fd)
-    return fd
-  }) as typeof fs.openSync
-  cjsFs.fsync = ((fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => {
-    if (!armed || !fds.has(fd)) return fsync(fd, cb)
-    attempts++
-    failures++
-    queueMicrotask(() => cb(eio()))
-  }) as typeof fs.fsync
-  cjsFs.fsyncSync = ((fd: number) => {
-    if (!armed || !fds.has(fd)) return fsyncSync(fd)
-    attempts++
-    failures++
-    throw eio()
-  }) as typeof fs.fsyncSync
-  syncBuiltinESMExports()
-  restore = () => {
-    Object.assign(cjsFs, { openSync, fsync, fsyncSync })
-    syncBuiltinESMExports()
-  }
-  return {
-    arm: () => {
-      armed = true
-    },
-    failures: () => failures,
-    attempts: () => attempts,
-  }
-}
 
 describe("faults in flush", () => {
   it.each([
@@ -74,14 +30,15 @@ describe("faults in flush", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "writepath-flushfault-"))
     dirs.push(dir)
     const options = { path: dir, writeBufferSize: 64 * 1024 }
-    const fault = failFsyncOf(target)
+    const fault = fsFaults(target)
+    installed = fault
     const db = await open(options)
     const acked: string[] = []
     for (let i = 0; i < 200; i++) {
       await db.put(`a${i}`, `v${i}`, { sync: i % 10 === 0 })
       acked.push(`a${i}`)
     }
-    fault.arm()
+    fault.arm("fsync")
     // Enough to fill the memtable: the switch schedules the flush that meets the fault.
     let failedWith: unknown
     for (let i = 0; i < 2000 && failedWith === undefined; i++) {
@@ -97,10 +54,10 @@ describe("faults in flush", () => {
     expect(String((failedWith as { cause?: { message?: string } }).cause?.message)).toContain("EIO")
     await expect(db.flush()).rejects.toMatchObject({ _tag: "ReadOnlyError" })
     for (const k of acked) expect(await db.get(k)).toBeDefined()
-    expect(fault.attempts()).toBe(1) // never retried
+    expect(fault.failures()).toBe(1) // never retried: every fsync attempted while armed fails and counts
     await db.close()
-    restore?.()
-    restore = undefined
+    fault.restore()
+    installed = undefined
 
     const again = await open(options)
     for (const k of acked) expect(await again.get(k)).toBeDefined()
