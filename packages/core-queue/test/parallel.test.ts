@@ -14,8 +14,8 @@ import {
   WriteThread,
 } from "../src/index.ts"
 import { smallBatch } from "./support/batches.ts"
-import { TestWriter } from "./support/testWriter.ts"
 import { countStates } from "./support/spy.ts"
+import { TestWriter } from "./support/testWriter.ts"
 
 describe("LaunchParallelMemTableWriters wake-up cover", () => {
   for (const n of [1, 2, 19, 20, 21, 24, 25, 64, 100, 257]) {
