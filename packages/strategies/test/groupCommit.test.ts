@@ -72,6 +72,28 @@ describe.each(STRATEGIES)("%s: group commit", (name) => {
     const latch = new Latch()
     gateWal(env, [latch])
     await withStrategy(name, env, async (s) => {
+      // At every release point (a group's exit), the group's last sequence is already published.
+      const wt = s.writeThread
+      const atRelease: Array<[number, number]> = []
+      const note = (lastSequence: number) => void atRelease.push([lastSequence, env.versions.lastPublished])
+      if (name === "pipelined") {
+        const exitMem = wt.exitAsMemTableWriter.bind(wt)
+        wt.exitAsMemTableWriter = (w, g) => {
+          note(g.lastSequence)
+          exitMem(w, g)
+        }
+      } else {
+        const exitLeader = wt.exitAsBatchGroupLeader.bind(wt)
+        wt.exitAsBatchGroupLeader = (g, st) => {
+          note(g.lastSequence)
+          return exitLeader(g, st)
+        }
+        const exitFollower = wt.exitAsBatchGroupFollower.bind(wt)
+        wt.exitAsBatchGroupFollower = (w) => {
+          note(w.writeGroup!.lastSequence)
+          exitFollower(w)
+        }
+      }
       const seen = new Map<number, number>()
       const done = Array.from({ length: 8 }, (_, i) =>
         s.write(writerBatch(i, 2), DEFAULT_WRITE_OPTIONS).then(() => void seen.set(i, env.versions.lastPublished)),
@@ -81,6 +103,8 @@ describe.each(STRATEGIES)("%s: group commit", (name) => {
       await Promise.all(done)
       expect(env.wal.length).toBeGreaterThan(1)
       for (let i = 0; i < 8; i++) expect(seen.get(i)!).toBeGreaterThanOrEqual(lastSequenceOf(env, i, 2))
+      expect(atRelease.length).toBeGreaterThanOrEqual(env.wal.length)
+      for (const [last, published] of atRelease) expect(published).toBeGreaterThanOrEqual(last)
     })
   })
 
