@@ -15,7 +15,7 @@ import {
   type WriteThreadImpl,
 } from "../src/index.ts"
 import { batchOfSize, smallBatch } from "./support/batches.ts"
-import { TestWriter } from "./support/driver.ts"
+import { TestWriter } from "./support/testWriter.ts"
 
 const queueAfter = (group: WriteGroup): number[] => {
   const ids: number[] = []

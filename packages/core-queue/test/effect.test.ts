@@ -1,9 +1,8 @@
 /** The Effect face: services from layers, Clock-driven stall statistics, Waits as Effects. */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, TestClock } from "effect"
-import { Sequencer, STATE_COMPLETED, WriteController, WriteGroup, Writer, WriteThread } from "../src/index.ts"
+import { Sequencer, STATE_COMPLETED, STATE_GROUP_LEADER, WriteController, WriteGroup, Writer, WriteThread } from "../src/index.ts"
 import { smallBatch } from "./support/batches.ts"
-import { RecordingMemtable, RecordingWal, TestWriter, write } from "./support/driver.ts"
 
 const Live = Layer.mergeAll(WriteThread.layer({ maxWriteBatchGroupSizeBytes: 4096 }), Sequencer.layer(41), WriteController.layer())
 
@@ -16,10 +15,23 @@ describe("Effect services", () => {
       expect(wt.maxWriteBatchGroupSizeBytes).toBe(4096)
       expect(seq.lastPublished).toBe(41)
       expect(wc.isStopped()).toBe(false)
-      const env = { wt, seq, wal: new RecordingWal(), mem: new RecordingMemtable(), parallel: false }
-      const statuses = yield* Effect.promise(() => Promise.all([0, 1, 2].map((i) => write(env, new TestWriter(i, smallBatch())))))
-      expect(statuses).toEqual([undefined, undefined, undefined])
-      expect(seq.lastPublished).toBe(44)
+      // One group commit on the provided services: the leader allocates, publishes, releases.
+      const ws = [0, 1, 2].map(() => new Writer(smallBatch()))
+      expect(wt.joinBatchGroup(ws[0]!)).toBeUndefined()
+      const waits = ws.slice(1).map((w) => wt.joinBatchGroup(w))
+      const group = new WriteGroup()
+      wt.enterAsBatchGroupLeader(ws[0]!, group)
+      expect(group.size).toBe(3)
+      const first = seq.allocate(3)
+      seq.publish(first + 2)
+      expect(wt.exitAsBatchGroupLeader(group, undefined)).toBeUndefined()
+      yield* Effect.forEach(waits, (w) => WriteThread.await(w))
+      expect(ws.map((w) => [w.state, w.finalStatus()])).toEqual([
+        [STATE_GROUP_LEADER, undefined],
+        [STATE_COMPLETED, undefined],
+        [STATE_COMPLETED, undefined],
+      ])
+      expect([first, seq.lastAllocated, seq.lastPublished]).toEqual([42, 44, 44])
     }).pipe(Effect.provide(Live)),
   )
 

@@ -1,7 +1,8 @@
 /**
  * Parallel memtable writers (WRITE-PATH.md 1.7): LaunchParallelMemTableWriters, the
  * sqrt-stride CALLER scheme for groups of >= 20, CompleteParallelMemTableWriter and the
- * last finisher's exit.
+ * last finisher's exit, on the WriteThread alone. (Parallel groups through the shipped
+ * ConcurrentMemtable strategy: packages/strategies/test/parallelInsert.test.ts.)
  */
 import { describe, expect, it } from "vitest"
 import {
@@ -13,8 +14,8 @@ import {
   WriteThread,
 } from "../src/index.ts"
 import { smallBatch } from "./support/batches.ts"
-import { flush, Latch, makeEnv, RecordingMemtable, RecordingWal, TestWriter, write } from "./support/driver.ts"
 import { countStates } from "./support/spy.ts"
+import { TestWriter } from "./support/testWriter.ts"
 
 describe("LaunchParallelMemTableWriters wake-up cover", () => {
   for (const n of [1, 2, 19, 20, 21, 24, 25, 64, 100, 257]) {
@@ -49,57 +50,7 @@ describe("LaunchParallelMemTableWriters wake-up cover", () => {
   }
 })
 
-describe("parallel memtable writes (classic)", () => {
-  const run = async (n: number, failId?: number) => {
-    const latch = new Latch()
-    const wal = new RecordingWal()
-    wal.hook = (_r, i) => (i === 0 ? latch.wait().then(() => undefined) : undefined)
-    const mem = new RecordingMemtable()
-    const memError = new Error("Corruption: bad entry")
-    if (failId !== undefined) mem.fail = (w) => (w.id === failId ? memError : undefined)
-    const env = makeEnv({ allowConcurrentMemtableWrite: true, wal, mem })
-    let exits = 0
-    const exitLeader = env.wt.exitAsBatchGroupLeader.bind(env.wt)
-    env.wt.exitAsBatchGroupLeader = (g, s) => {
-      exits++
-      return exitLeader(g, s)
-    }
-    const ws = Array.from({ length: n + 1 }, (_, i) => new TestWriter(i, smallBatch()))
-    const counts = ws.map(countStates)
-    const done = ws.map((w) => write(env, w))
-    await flush()
-    latch.open()
-    const statuses = await Promise.all(done)
-    return { env, ws, counts, statuses, mem, memError, exits }
-  }
-
-  for (const n of [2, 7, 20, 33, 100]) {
-    it(`a group of ${n}: every member inserts exactly once, the last finisher publishes and exits once`, async () => {
-      const { env, ws, counts, statuses, mem, exits } = await run(n)
-      expect(statuses.every((s) => s === undefined)).toBe(true)
-      // Writer 0 led alone; the other n formed one parallel group.
-      expect(mem.inserts.length).toBe(n + 1)
-      expect(new Set(mem.inserts.map((i) => i.id)).size).toBe(n + 1)
-      expect(mem.inserts.map((i) => i.sequence).sort((a, b) => a - b)).toEqual(ws.map((_, i) => i + 1))
-      for (const c of counts.slice(1)) {
-        expect(c.get(STATE_PARALLEL_MEMTABLE_WRITER)).toBe(1)
-        expect(c.get(STATE_COMPLETED)).toBe(1)
-      }
-      expect(exits).toBe(2)
-      expect(env.wt.stats.parallelGroupsLaunched).toBe(1)
-      expect([env.seq.lastAllocated, env.seq.lastPublished]).toEqual([n + 1, n + 1])
-      expect(env.wt.newestWriter.newest).toBeUndefined()
-    })
-  }
-
-  it("a member's insert error becomes the group status: every member gets it and nothing is published", async () => {
-    const { env, statuses, memError } = await run(25, 13)
-    expect(statuses[0]).toBeUndefined()
-    expect(statuses.slice(1).every((s) => s === memError)).toBe(true)
-    expect(env.seq.lastPublished).toBe(1)
-    expect(env.seq.lastAllocated).toBe(26)
-  })
-
+describe("CompleteParallelMemTableWriter", () => {
   it("non-last members wait in CompleteParallelMemTableWriter until the last finisher exits", () => {
     const wt = WriteThread.unsafeMake({ allowConcurrentMemtableWrite: true })
     const ws = [0, 1, 2].map((i) => new TestWriter(i, smallBatch()))

@@ -8,7 +8,7 @@
 import { WriteBatch } from "@writepath/batch"
 import { describe, expect, it } from "vitest"
 import { DEFAULT_WRITE_OPTIONS, STRATEGIES } from "../src/index.ts"
-import { FakeEnv, flush, InjectedFault, STAGES, withStrategy } from "./support/fakeEnv.ts"
+import { FakeEnv, flush, InjectedFault, STAGES, STATUS_STAGES, withStrategy } from "./support/fakeEnv.ts"
 
 const sync = { ...DEFAULT_WRITE_OPTIONS, sync: true }
 const prepareBatch = (x: string): WriteBatch => new WriteBatch().markBeginPrepare().put(`p${x}`, "1").markEndPrepare(x)
@@ -47,6 +47,40 @@ describe.each(STRATEGIES)("%s: a throw at any stage", (name) => {
         expect(later[0]!.status).toBe("rejected")
       }
       // Exclusive sections (memtable switch, close) still get both queues.
+      await s.exclusive(() => undefined)
+    })
+  })
+})
+
+describe.each(STRATEGIES)("%s: an error returned at any stage", (name) => {
+  it.each(STATUS_STAGES)("at %s: every write settles, the error reaches its group, nothing failed is published", async (stage) => {
+    const env = new FakeEnv()
+    env.failAt = stage
+    env.failOnCall = 2 // the first call succeeds: the failure hits a group with writers queued behind a leader
+    await withStrategy(name, env, async (s) => {
+      const writes = [
+        ...Array.from({ length: 8 }, (_, i) => s.write(new WriteBatch().put(`k${i}`, "v"), i % 2 === 0 ? sync : DEFAULT_WRITE_OPTIONS)),
+        s.write(prepareBatch("x1"), DEFAULT_WRITE_OPTIONS, true),
+        s.write(prepareBatch("x2"), sync, true),
+        s.write(prepareBatch("x3"), DEFAULT_WRITE_OPTIONS, true),
+      ]
+      const results = await Promise.allSettled(writes) // a parked writer would hang here
+      const failed = results.filter((r) => r.status === "rejected")
+      const reached = env.callsOf(stage) >= 2
+      if (reached) expect(failed.length).toBeGreaterThan(0)
+      for (const r of failed) expect((r as PromiseRejectedResult).reason).toBe(env.failError)
+      // No entry of a failed main-queue write is visible at the published sequence (a failed
+      // prepare has no memtable entries; the sequences it burned may lie below a later publication).
+      for (const [i, r] of results.slice(0, 8).entries()) {
+        const visible = env.mem.get(new TextEncoder().encode(`k${i}`), env.versions.lastPublished)._tag === "Found"
+        expect(visible).toBe(r.status === "fulfilled")
+      }
+      const later = await Promise.allSettled([s.write(new WriteBatch().put("later", "v"), DEFAULT_WRITE_OPTIONS)])
+      // A failure before allocation (preprocess, room) leaves the engine writable; one after it does not.
+      if (reached && (stage === "preprocessWrite" || stage === "reserveRoom")) expect(later[0]!.status).toBe("fulfilled")
+      // (A WAL-only queue's failure is the engine's to make fatal: the fake env does not, so only a main-queue one counts here.)
+      const mainFailed = results.slice(0, 8).some((r) => r.status === "rejected")
+      if (mainFailed && (stage === "writeToWAL" || stage === "walSync" || stage === "insertInto")) expect(later[0]!.status).toBe("rejected")
       await s.exclusive(() => undefined)
     })
   })
